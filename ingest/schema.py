@@ -1,0 +1,128 @@
+"""DDL of the raw and audit layers, generated from the ledger specs.
+
+`python -m ingest.schema PATH` creates an empty warehouse file with every raw and audit table,
+which is what dbt's sources expect to exist.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import duckdb
+
+from ingest.spec import load_specs
+
+AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
+    # One row per file per load (contract).
+    "file_loads": [
+        ("load_id", "VARCHAR"),
+        ("file_name", "VARCHAR"),
+        ("sha256", "VARCHAR"),
+        ("ledger_type", "VARCHAR"),
+        ("ledger_scope", "VARCHAR"),
+        ("report_period_end", "DATE"),
+        ("sheets", "INTEGER"),
+        ("rows_read", "BIGINT"),
+        ("rows_loaded", "BIGINT"),
+        ("rows_quarantined", "BIGINT"),
+        ("rows_skipped", "BIGINT"),
+        ("rows_subtotal", "BIGINT"),
+        ("cell_issues", "BIGINT"),
+        ("status", "VARCHAR"),
+        ("error", "VARCHAR"),
+        ("loaded_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
+    ],
+    # One row per rejected row (action = row_rejected) or per nulled cell (action = cell_nulled).
+    "quarantine": [
+        ("load_id", "VARCHAR"),
+        ("file_name", "VARCHAR"),
+        ("sheet", "VARCHAR"),
+        ("row_number", "INTEGER"),
+        ("column_name", "VARCHAR"),
+        ("header", "VARCHAR"),
+        ("raw_value", "VARCHAR"),
+        ("reason", "VARCHAR"),
+        ("action", "VARCHAR"),
+        ("ledger_type", "VARCHAR"),
+    ],
+    # Versions of one ledger (type × scope × period); the newest load of a ledger is current.
+    "ledger_versions": [
+        ("ledger_key", "VARCHAR"),
+        ("ledger_type", "VARCHAR"),
+        ("ledger_scope", "VARCHAR"),
+        ("report_period_end", "DATE"),
+        ("load_id", "VARCHAR"),
+        ("file_name", "VARCHAR"),
+        ("sha256", "VARCHAR"),
+        ("loaded_at", "TIMESTAMP"),
+        ("version_no", "INTEGER"),
+        ("is_current", "BOOLEAN"),
+    ],
+    "runs": [
+        ("run_id", "VARCHAR"),
+        ("started_at", "TIMESTAMP"),
+        ("finished_at", "TIMESTAMP"),
+        ("outcome", "VARCHAR"),
+        ("published", "BOOLEAN"),
+        ("checks_passed", "INTEGER"),
+        ("checks_failed", "INTEGER"),
+        ("checks_warned", "INTEGER"),
+        ("files_seen", "INTEGER"),
+        ("files_loaded", "INTEGER"),
+        ("rows_loaded", "BIGINT"),
+        ("rows_quarantined", "BIGINT"),
+        ("code_version", "VARCHAR"),
+        ("message", "VARCHAR"),
+    ],
+    # Each check result of each run: dbt tests and GX expectations alike.
+    "check_results": [
+        ("run_id", "VARCHAR"),
+        ("suite", "VARCHAR"),
+        ("check_name", "VARCHAR"),
+        ("severity", "VARCHAR"),
+        ("passed", "BOOLEAN"),
+        ("failures", "BIGINT"),
+        ("message", "VARCHAR"),
+    ],
+}
+
+REPORTED_TOTALS: list[tuple[str, str]] = [
+    ("load_id", "VARCHAR"),
+    ("ledger_key", "VARCHAR"),
+    ("ledger_type", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("source_sheet", "VARCHAR"),
+    ("source_row", "INTEGER"),
+    ("row_kind", "VARCHAR"),  # total (合计), subtotal (小计), group (大项/分类 row), breakdown (其中)
+    ("label", "VARCHAR"),
+    ("measure", "VARCHAR"),  # canonical column the stated value belongs to
+    ("reported_value", "DECIMAL(18,4)"),  # in the column's canonical unit (万元 for amounts)
+    ("covers_from_row", "INTEGER"),  # the data rows the stated value is a total of
+    ("covers_to_row", "INTEGER"),
+    ("report_period_end", "DATE"),
+]
+
+
+def ddl_statements() -> list[str]:
+    stmts = ["CREATE SCHEMA IF NOT EXISTS raw", "CREATE SCHEMA IF NOT EXISTS audit"]
+    for spec in load_specs():
+        cols = ", ".join(f'"{n}" {t}' for n, t in spec.raw_columns())
+        stmts.append(f"CREATE TABLE IF NOT EXISTS raw.{spec.table} ({cols})")
+    cols = ", ".join(f'"{n}" {t}' for n, t in REPORTED_TOTALS)
+    stmts.append(f"CREATE TABLE IF NOT EXISTS raw.reported_totals ({cols})")
+    for table, columns in AUDIT_TABLES.items():
+        cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+        stmts.append(f"CREATE TABLE IF NOT EXISTS audit.{table} ({cols})")
+    return stmts
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in ddl_statements():
+        con.execute(stmt)
+
+
+if __name__ == "__main__":
+    with duckdb.connect(sys.argv[1]) as con:
+        ensure_schema(con)
+    print(f"created raw and audit tables in {sys.argv[1]}")

@@ -1,0 +1,172 @@
+"""Ledger specs: YAML files that describe how a sheet maps onto a raw table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+SPECS_DIR = Path(__file__).resolve().parent / "specs"
+
+NUMERIC_TYPES = {"amount", "decimal", "int", "pct"}
+COLUMN_TYPES = NUMERIC_TYPES | {"text", "date", "period", "enum", "bool", "rank"}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    not_null: bool = False
+    unit: str | None = None
+    values: dict[str, object] = field(default_factory=dict)
+    alias_sets: dict[str, dict[str, str]] = field(default_factory=dict)
+    qualified: bool = False
+    derived: bool = False
+
+    def matches(self, header: str) -> bool:
+        for alias in self.aliases:
+            if alias.startswith("re:"):
+                if re.fullmatch(alias[3:], header):
+                    return True
+            elif header == normalise_header(alias):
+                return True
+        return False
+
+    def output_columns(self) -> list[tuple[str, str]]:
+        """(column, DuckDB type) pairs this column produces in the raw table."""
+        t = self.type
+        if t == "amount":
+            cols = [(self.name, "DECIMAL(18,4)")]
+        elif t == "pct":
+            cols = [(self.name, "DECIMAL(9,6)")]
+        elif t == "decimal":
+            cols = [(self.name, "DOUBLE")]
+        elif t == "int":
+            cols = [(self.name, "BIGINT")]
+        elif t == "date":
+            cols = [(self.name, "DATE")]
+        elif t == "bool":
+            cols = [(self.name, "BOOLEAN")]
+        elif t == "period":
+            cols = [
+                (f"{self.name}_label", "VARCHAR"),
+                (f"{self.name}_start", "DATE"),
+                (f"{self.name}_end", "DATE"),
+                (f"{self.name}_type", "VARCHAR"),
+            ]
+        elif t == "rank":
+            cols = [(self.name, "INTEGER"), (f"{self.name}_of", "INTEGER")]
+        else:  # text, enum
+            cols = [(self.name, "VARCHAR")]
+        if self.qualified:
+            cols += [(f"{self.name}_qualifier", "VARCHAR"), (f"{self.name}_text", "VARCHAR")]
+        return cols
+
+
+@dataclass(frozen=True)
+class LedgerSpec:
+    ledger_type: str
+    name_zh: str
+    table: str
+    columns: tuple[ColumnSpec, ...]
+    label_columns: tuple[str, ...]
+    group_row: dict[str, str] | None
+    group_target: str | None
+    group_is_subtotal: bool
+    fill_down: tuple[str, ...]
+
+    @property
+    def required(self) -> list[ColumnSpec]:
+        return [c for c in self.columns if c.required]
+
+    def column(self, name: str) -> ColumnSpec:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def raw_columns(self) -> list[tuple[str, str]]:
+        cols: list[tuple[str, str]] = list(LINEAGE_COLUMNS)
+        for c in self.columns:
+            cols += c.output_columns()
+        return cols
+
+
+# Lineage carried by every raw row.
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("load_id", "VARCHAR"),
+    ("ledger_key", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("source_sheet", "VARCHAR"),
+    ("source_row", "INTEGER"),
+    ("file_sha256", "VARCHAR"),
+    ("loaded_at", "TIMESTAMP"),
+    ("ledger_scope", "VARCHAR"),
+    ("report_period_start", "DATE"),
+    ("report_period_end", "DATE"),
+    ("period_type", "VARCHAR"),
+)
+
+
+_WS = re.compile(r"[\s\u3000\u2003\xa0]+")
+
+
+def normalise_header(text: str) -> str:
+    """Header text as matched against aliases: NFKC, no whitespace, units stripped."""
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", text)
+    t = _WS.sub("", t)
+    t = re.sub(r"[(\[]?(单位:)?(万元|亿元|元|%|万m3|m3|km|公里|个|处|次|件)[)\]]?$", "", t)
+    return t.replace("（", "(").replace("）", ")")
+
+
+def _load(path: Path) -> LedgerSpec:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cols = []
+    for name, c in doc["columns"].items():
+        if c["type"] not in COLUMN_TYPES:
+            raise ValueError(f"{path.name}: column {name} has unknown type {c['type']!r}")
+        cols.append(
+            ColumnSpec(
+                name=name,
+                type=c["type"],
+                aliases=tuple(str(a) for a in c.get("aliases", [])),
+                required=bool(c.get("required", False)),
+                not_null=bool(c.get("not_null", False)),
+                unit=c.get("unit"),
+                values={str(k): v for k, v in (c.get("values") or {}).items()},
+                alias_sets={normalise_header(k): v for k, v in (c.get("alias_sets") or {}).items()},
+                qualified=bool(c.get("qualified", False)),
+                derived=bool(c.get("derived", False)),
+            )
+        )
+    rows = doc.get("rows", {})
+    return LedgerSpec(
+        ledger_type=doc["ledger_type"],
+        name_zh=doc["name_zh"],
+        table=doc["table"],
+        columns=tuple(cols),
+        label_columns=tuple(rows.get("label_columns", [])),
+        group_row=rows.get("group_row"),
+        group_target=rows.get("group_target"),
+        group_is_subtotal=bool(rows.get("group_is_subtotal", False)),
+        fill_down=tuple(rows.get("fill_down", [])),
+    )
+
+
+@cache
+def load_specs(specs_dir: Path = SPECS_DIR) -> tuple[LedgerSpec, ...]:
+    return tuple(_load(p) for p in sorted(specs_dir.glob("*.yaml")))
+
+
+def spec_for(ledger_type: str) -> LedgerSpec:
+    for s in load_specs():
+        if s.ledger_type == ledger_type:
+            return s
+    raise KeyError(ledger_type)
