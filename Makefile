@@ -1,0 +1,66 @@
+# waterwh — the front door. `make demo` and `make test` work on a fresh machine with Python 3.11.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3.11
+export WATERWH_HOME ?= $(CURDIR)/var
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: help setup demo test test-fast lint docs bench clean
+
+help:
+	@echo "make demo   — set up, generate sample ledgers, run the nightly job, show where to look"
+	@echo "make test   — install test dependencies and run the test suite"
+	@echo "make lint   — ruff"
+	@echo "make docs   — dbt docs generate + serve"
+	@echo "make bench  — benchmarks (not run by CI)"
+
+$(UV):
+	@echo "→ installing uv (not found on PATH)"
+	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
+	@test -x "$(UV)" || { echo "uv was installed but not found at $(UV); add it to PATH"; exit 1; }
+
+$(BIN)/waterwh: pyproject.toml uv.lock | $(UV)
+	"$(UV)" sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: $(BIN)/waterwh
+
+demo: setup
+	rm -rf "$(WATERWH_HOME)/landing"
+	mkdir -p "$(WATERWH_HOME)/landing"
+	$(BIN)/waterwh samples --out "$(WATERWH_HOME)/landing" --scale small --seed 42
+	$(BIN)/waterwh run
+	@echo
+	@echo "Next:"
+	@echo "  published warehouse : $(WATERWH_HOME)/warehouse/waterwh.duckdb (open it read-only)"
+	@echo "  what was published  : $(BIN)/waterwh status"
+	@echo "  ask it in SQL       : $(BIN)/waterwh sql -c \"SELECT * FROM marts.rpt_investment_summary WHERE grouping = 'all' ORDER BY report_period_end\""
+	@echo "  quarantined rows    : $(BIN)/waterwh sql -c \"SELECT file_name, sheet, row_number, header, raw_value, reason FROM audit.quarantine\""
+	@echo "  check one ledger    : $(BIN)/waterwh check <file.xlsx>"
+
+test: setup
+	"$(UV)" sync --frozen --group dev --python $(PYTHON)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not e2e"
+
+lint: setup
+	$(BIN)/ruff check .
+
+docs: setup
+	mkdir -p "$(WATERWH_HOME)/warehouse"
+	WATERWH_BUILD_DB="$$(readlink -f $(WATERWH_HOME)/warehouse/waterwh.duckdb || echo $(WATERWH_HOME)/docs.duckdb)" \
+	  $(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project --target-path "$(WATERWH_HOME)/dbt/docs"
+	cd "$(WATERWH_HOME)/dbt/docs" && $(CURDIR)/$(BIN)/python -m http.server $${WATERWH_DOCS_PORT:-8080}
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache dbt_project/target dbt_project/logs

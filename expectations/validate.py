@@ -1,0 +1,102 @@
+"""Run the GX suites on frames read from the staging warehouse (GX's SQL path is broken on DuckDB)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from expectations.suites import Suite, suites
+
+
+@dataclass
+class CheckResult:
+    suite: str
+    name: str
+    severity: str  # error | warn
+    passed: bool
+    failures: int
+    message: str
+
+
+def _describe(res) -> tuple[str, int]:
+    cfg = res.expectation_config
+    kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
+    target = kwargs.get("column") or kwargs.get("column_list") or (
+        f"{kwargs.get('column_A')} ≥ {kwargs.get('column_B')}" if "column_A" in kwargs else "table"
+    )
+    r = res.result or {}
+    n = int(r.get("unexpected_count") or 0)
+    if not res.success and not n and "observed_value" in r:
+        n = 1
+    sample = r.get("partial_unexpected_list") or []
+    msg = f"{cfg.type} on {target}"
+    if not res.success:
+        msg += f": {n} unexpected" + (f", e.g. {sample[:3]}" if sample else "")
+        if "observed_value" in r:
+            msg += f" (observed {r['observed_value']})"
+    return msg, n
+
+
+def validate(db_path: Path, previous_db: Path | None = None, min_row_share: float = 0.5) -> list[CheckResult]:
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    ctx = gx.get_context(mode="ephemeral")
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except Exception:
+        pass
+    source = ctx.data_sources.add_pandas("warehouse")
+    out: list[CheckResult] = []
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        for suite in suites():
+            out += _run_suite(ctx, source, con, suite)
+            if suite.volume_table and previous_db is not None:
+                out.append(_volume_check(con, previous_db, suite, min_row_share))
+    finally:
+        con.close()
+    return out
+
+
+def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite) -> list[CheckResult]:
+    import great_expectations as gx
+
+    try:
+        df = con.execute(suite.sql).df()
+    except duckdb.Error as exc:
+        return [CheckResult(suite.name, "query", "error", False, 1, f"cannot read data: {exc}")]
+    asset = source.add_dataframe_asset(suite.name)
+    batch = asset.add_batch_definition_whole_dataframe("all")
+    gsuite = ctx.suites.add(gx.ExpectationSuite(name=suite.name))
+    for exp in suite.expectations:
+        gsuite.add_expectation(exp.model_copy() if hasattr(exp, "model_copy") else exp)
+    vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gsuite))
+    result = vd.run(batch_parameters={"dataframe": df})
+    out = []
+    for res in result.results:
+        msg, n = _describe(res)
+        severity = (res.expectation_config.meta or {}).get("severity", "error")
+        out.append(CheckResult(suite.name, res.expectation_config.type, severity, bool(res.success), n, msg))
+    return out
+
+
+def _volume_check(con: duckdb.DuckDBPyConnection, previous: Path, suite: Suite, share: float) -> CheckResult:
+    """A load that drops rows by more than the set share is stopped."""
+    assert suite.volume_table
+    now = con.execute(f"SELECT count(*) FROM {suite.volume_table}").fetchall()[0][0]  # type: ignore[index]
+    try:
+        prev_con = duckdb.connect(":memory:")
+        prev_con.execute(f"ATTACH '{previous}' AS prev (READ_ONLY)")
+        before = prev_con.execute(f"SELECT count(*) FROM prev.{suite.volume_table}").fetchall()[0][0]  # type: ignore[index]
+        prev_con.close()
+    except duckdb.Error:
+        before = 0
+    ok = before == 0 or now >= before * share
+    msg = f"row count {now} vs {before} at the previous publish (must stay ≥ {share:.0%})"
+    return CheckResult(suite.name, "row_volume_vs_previous", "error", ok, 0 if ok else before - now, msg)

@@ -1,0 +1,206 @@
+"""Recognise a sheet's layout: which ledger it is, where its header is, what each column means.
+
+Works on the first rows only (titles and headers sit at the top), so it costs the same for a
+60-row and a 600,000-row sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from ingest.periods import Period, parse_period
+from ingest.spec import ColumnSpec, LedgerSpec, normalise_header
+from ingest.text import compact, nfkc, unit_in_header, unit_in_title
+
+SCAN_ROWS = 40
+
+
+@dataclass
+class MappedColumn:
+    index: int  # column position in the sheet (0-based)
+    spec: ColumnSpec
+    header: str  # header text as the clerk wrote it (flattened, NFKC)
+    unit: str | None  # unit stated by the header or the title, if any
+    sets: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Layout:
+    spec: LedgerSpec
+    header_first: int  # 0-based row index of the first header row
+    header_last: int  # 0-based row index of the last header row
+    columns: list[MappedColumn]
+    unmapped_headers: list[tuple[int, str]]
+    title: str
+    score: float
+
+    @property
+    def data_start(self) -> int:
+        return self.header_last + 1
+
+    def mapped(self, name: str) -> MappedColumn | None:
+        for c in self.columns:
+            if c.spec.name == name:
+                return c
+        return None
+
+
+class LayoutError(Exception):
+    pass
+
+
+def _flatten(upper: list[str], lower: list[str]) -> list[str]:
+    """Join a two-row header: merged upper cells are forward-filled over the span below them."""
+    out: list[str] = []
+    carry = ""
+    for i, (u, lo) in enumerate(zip(upper, lower, strict=False)):
+        if u:
+            carry = u if lo else ""
+        elif lo and carry and i > 0 and lower[i - 1]:
+            u = carry
+        else:
+            carry = ""
+        if u and lo:
+            out.append(f"{u}_{lo}")
+        else:
+            out.append(u or lo)
+    return out
+
+
+def _candidates(header: str) -> list[str]:
+    """Texts to try against aliases, most specific first: "年度计划_投资" → 年度计划_投资,
+    年度计划投资, 投资, 年度计划."""
+    h = normalise_header(header)
+    if "_" not in h:
+        return [h]
+    upper, lower = h.split("_", 1)
+    return [h, normalise_header(upper + lower), normalise_header(lower), normalise_header(upper)]
+
+
+def _match(spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], list[tuple[int, str]]]:
+    mapped: list[MappedColumn] = []
+    used: set[str] = set()
+    unmapped: list[tuple[int, str]] = []
+    for idx, header in enumerate(headers):
+        if not header:
+            continue
+        hit = None
+        for cand in _candidates(header):
+            for col in spec.columns:
+                if col.name not in used and not col.derived and col.matches(cand):
+                    hit = (col, cand)
+                    break
+            if hit:
+                break
+        if hit is None:
+            unmapped.append((idx, header))
+            continue
+        col, cand = hit
+        used.add(col.name)
+        unit = unit_in_header(header.split("_")[-1]) or unit_in_header(header.split("_")[0])
+        mapped.append(MappedColumn(idx, col, header, unit, dict(col.alias_sets.get(cand, {}))))
+    return mapped, unmapped
+
+
+def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:
+    names = {m.spec.name for m in mapped}
+    required = [c.name for c in spec.required]
+    if not all(r in names for r in required):
+        return 0.0
+    return len(required) * 2 + len(names)
+
+
+def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> Layout:
+    """Find the best (spec, header rows) over the first rows of a sheet."""
+    rows = [[nfkc(c) for c in r] for r in rows[:SCAN_ROWS]]
+    best: Layout | None = None
+    for i, row in enumerate(rows):
+        filled = sum(1 for c in row if c)
+        if filled < 2:
+            continue
+        options = [(i, i, row)]
+        if i + 1 < len(rows):
+            options.append((i, i + 1, _flatten(row, rows[i + 1])))
+        for first, last, headers in options:
+            for spec in specs:
+                mapped, unmapped = _match(spec, headers)
+                score = _score(spec, mapped)
+                # Prefer the two-row reading only when it explains more columns.
+                if score and (best is None or score > best.score):
+                    title = "\n".join(" ".join(c for c in r if c) for r in rows[:first])
+                    best = Layout(spec, first, last, mapped, unmapped, title.strip(), score)
+    if best is None:
+        raise LayoutError(_unknown_layout_message(rows, specs))
+    sheet_unit = unit_in_title(best.title)
+    for m in best.columns:
+        if m.unit is None and sheet_unit and m.spec.type == "amount":
+            m.unit = sheet_unit
+    return best
+
+
+def _unknown_layout_message(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> str:
+    """Say which ledger the sheet came closest to and which required headers are missing."""
+    best_spec, best_missing, best_row, best_key = None, None, None, (0, 0)
+    for i, row in enumerate(rows):
+        for spec in specs:
+            mapped, _ = _match(spec, row)
+            names = {m.spec.name for m in mapped}
+            missing = [c for c in spec.required if c.name not in names]
+            key = (len(names), -len(missing))  # most columns explained, then fewest missing
+            if len(names) >= 2 and key > best_key:
+                best_spec, best_missing, best_row, best_key = spec, missing, i, key
+    if best_spec is None or best_missing is None or best_row is None:
+        return "无法识别台账类型：前40行中没有找到任何已知的表头（如 项目名称、总投资、资金来源…）"
+    need = "、".join(f"「{c.aliases[0]}」({c.name})" for c in best_missing)
+    return (
+        f"无法识别台账类型：第{best_row + 1}行最像「{best_spec.name_zh}」的表头，"
+        f"但缺少必需的列：{need}"
+    )
+
+
+SCOPE = re.compile(
+    r"([\u4e00-\u9fa5X]{1,10}?(?:省|自治州|州|市|县|区|镇|乡|街道))"
+    r"(?=\d{4}年|\d{1,2}月|\d{1,2}-\d{1,2}月|重点|水利|水务|河|湖|资金|项目|投资|指标|巡|清四乱|"
+    r"执法|审批|设计|农村|水资源|前期|关于|上半年|下半年|一季度|全年|截)"
+)
+
+
+def find_scope(*texts: str) -> str | None:
+    """The reporting unit a title names: "青溪县2025年1-3月…台账" → 青溪县."""
+    for text in texts:
+        for line in nfkc(text).split("\n"):
+            m = SCOPE.search(compact(line))
+            if m:
+                return m.group(1)
+    return None
+
+
+def find_period(title: str, sheet_name: str, file_stem: str) -> Period | None:
+    """Contract order: title rows, then sheet name, then file name."""
+    year_hint = _any_year(title, sheet_name, file_stem)
+    for text in (title, sheet_name, file_stem):
+        if text:
+            p = parse_period(text, default_year=year_hint)
+            if p:
+                return p
+    return None
+
+
+def _any_year(*texts: str) -> int | None:
+    for t in texts:
+        m = re.search(r"(20\d{2}|19\d{2})年?", t or "")
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def period_override(value: str) -> Period:
+    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
+    if not m:
+        raise ValueError(f"--period must look like YYYY-MM, got {value!r}")
+    from ingest.periods import month_end
+
+    y, mo = int(m.group(1)), int(m.group(2))
+    return Period(date(y, 1, 1), month_end(y, mo), "ytd", f"{y}年1-{mo}月 (--period)")

@@ -1,0 +1,450 @@
+"""Load ledger files into the raw layer of a DuckDB file.
+
+Per sheet: layout (Python, first rows) → one SQL pass that normalises, classifies and parses every
+row → raw rows, stated totals, quarantine. Per file: one `audit.file_loads` row whose counts
+reconcile (rows_read = rows_loaded + rows_quarantined + rows_skipped).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ingest.layout import Layout
+from ingest.periods import Period, parse_period
+from ingest.readers import Sheet
+from ingest.spec import LedgerSpec
+from ingest.text import compact
+from waterwh.config import UNIT_TO_WAN
+
+CORRECTION_WORDS = re.compile(r"更正|修正|修订|更新|重报|v\d+|第[二三四]版", re.IGNORECASE)
+FOOTNOTE = r"^(注|说明|备注[:：]|填报人|填表人|审核人|制表人|填报单位|联系人|负责人|单位负责人)"
+CN_NUMERAL_SEQ = r"^[(]?[一二三四五六七八九十]+[)、.]?$"
+
+
+@dataclass
+class SheetResult:
+    sheet: str
+    ledger_type: str | None
+    ledger_scope: str | None
+    period: Period | None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_skipped: int = 0
+    rows_subtotal: int = 0
+    cell_issues: int = 0
+    error: str | None = None
+    ledger_key: str | None = None
+    recognised: list[tuple[str, str, str | None]] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileResult:
+    path: Path
+    file_name: str
+    sha256: str
+    load_id: str
+    status: str  # loaded, partial, failed, unchanged
+    sheets: list[SheetResult] = field(default_factory=list)
+    error: str | None = None
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(s, attr) for s in self.sheets)
+
+    @property
+    def ledger_type(self) -> str | None:
+        types = {s.ledger_type for s in self.sheets if s.ledger_type}
+        return types.pop() if len(types) == 1 else ("mixed" if types else None)
+
+    @property
+    def period_end(self) -> date | None:
+        ends = [s.period.end for s in self.sheets if s.period]
+        return max(ends) if ends else None
+
+    @property
+    def scope(self) -> str | None:
+        scopes = [s.ledger_scope for s in self.sheets if s.ledger_scope]
+        return scopes[0] if scopes else None
+
+
+def _sql_str(s: str | None) -> str:
+    return "NULL" if s is None else "'" + s.replace("'", "''") + "'"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SheetLoader:
+    """Builds and runs the SQL that turns one sheet into raw rows."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, layout: Layout, ctx: dict[str, object]):
+        self.con = con
+        self.layout = layout
+        self.spec: LedgerSpec = layout.spec
+        self.ctx = ctx
+
+    # ---- stage 1: normalise and classify rows -------------------------------------------
+    def classify_sql(self, width: int) -> str:
+        L, spec = self.layout, self.spec
+        norm_all = [f"wh_norm(c{i})" for i in range(width)]
+        cols = [f"wh_norm(c{m.index}) AS {_q('n_' + m.spec.name)}" for m in L.columns]
+        cols += [f"c{m.index} AS {_q('r_' + m.spec.name)}" for m in L.columns]
+        blank = " AND ".join(f"{n} IS NULL" for n in norm_all) or "TRUE"
+        first = f"coalesce({', '.join(norm_all)})" if norm_all else "NULL"
+        labels = [m for m in L.columns if m.spec.name in spec.label_columns]
+        label_text = " || ' ' || ".join(f"coalesce(n_{m.spec.name}, '')" for m in labels) or "''"
+        header_hits = " + ".join(
+            f"(CASE WHEN replace(coalesce(n_{m.spec.name}, ''), ' ', '') = "
+            f"{_sql_str(compact(m.header.split('_')[-1]))} THEN 1 ELSE 0 END)"
+            for m in L.columns
+        ) or "0"
+        group = "FALSE"
+        g = spec.group_row
+        if g and L.mapped(g["label"]):
+            empty_col = g["when_empty"]
+            if L.mapped(empty_col):
+                empty_test = (
+                    f"(n_{empty_col} IS NULL OR regexp_full_match(n_{empty_col}, '{CN_NUMERAL_SEQ}'))"
+                )
+            else:
+                empty_test = "FALSE"
+            group = f"(n_{g['label']} IS NOT NULL AND {empty_test})"
+        return f"""
+        WITH base AS (
+            SELECT __row, {", ".join(cols)}, ({blank}) AS is_blank, {first} AS first_cell
+            FROM sheet_src WHERE __row > {L.header_last + 1}
+        ), marked AS (
+            SELECT *, {label_text} AS label_text,
+                max(CASE WHEN regexp_matches(coalesce(first_cell, ''), '{FOOTNOTE}') THEN 1 ELSE 0 END)
+                    OVER (ORDER BY __row ROWS UNBOUNDED PRECEDING) AS after_footnote,
+                ({header_hits}) AS header_hits
+            FROM base
+        )
+        SELECT *, CASE
+            WHEN is_blank THEN 'blank'
+            WHEN after_footnote = 1 THEN 'footnote'
+            WHEN header_hits >= 2 THEN 'header'
+            WHEN regexp_matches(label_text, '合\\s*计|总\\s*计') THEN 'total'
+            WHEN regexp_matches(label_text, '小\\s*计') THEN 'subtotal'
+            WHEN regexp_matches(label_text, '^\\s*其中') THEN 'breakdown'
+            WHEN {group} THEN 'group'
+            ELSE 'data' END AS row_kind
+        FROM marked
+        """
+
+    # ---- stage 2: typed values, issues --------------------------------------------------
+    def parse_exprs(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """SELECT expressions for typed columns, and (issue_expr, column) pairs."""
+        exprs: list[str] = []
+        issues: list[tuple[str, str]] = []
+        year = int(self.ctx["year"])  # type: ignore[arg-type]
+        group_target = self.spec.group_target
+        for m in self.layout.columns:
+            c = m.spec
+            n = _q("n_" + c.name)
+            if c.name in self.spec.fill_down:
+                n = (
+                    f"coalesce({n}, last_value({n} IGNORE NULLS) OVER "
+                    "(ORDER BY __row ROWS UNBOUNDED PRECEDING))"
+                )
+            if c.name == group_target:
+                n = f"coalesce({n}, __group_label)"
+            header = m.header.replace("_", " ")
+            bad = f"'「{header}」' || "
+            raw_ok = f"wh_is_null_token({n})"
+            if c.type == "amount":
+                factor = UNIT_TO_WAN.get(m.unit or c.unit or "万元", 1.0)
+                exprs.append(f"CAST(round(wh_to_wan({n}, {factor}), 4) AS DECIMAL(18,4)) AS {c.name}")
+                issues.append((
+                    f"CASE WHEN NOT {raw_ok} AND wh_to_wan({n}, {factor}) IS NULL THEN "
+                    f"{bad}'应为金额（{m.unit or c.unit or '万元'}），实际为「' || {n} || '」' END",
+                    c.name,
+                ))
+            elif c.type in ("decimal", "int"):
+                cast = "BIGINT" if c.type == "int" else "DOUBLE"
+                val = f"wh_number({n})"
+                exprs.append(f"CAST({'round(' + val + ')' if c.type == 'int' else val} AS {cast}) AS {c.name}")
+                if not c.qualified:
+                    issues.append((
+                        f"CASE WHEN NOT {raw_ok} AND {val} IS NULL THEN "
+                        f"{bad}'应为数字，实际为「' || {n} || '」' END",
+                        c.name,
+                    ))
+            elif c.type == "pct":
+                is_pct = "TRUE" if (m.unit == "%" or "%" in m.header) else "FALSE"
+                val = f"wh_pct({n}, {is_pct})"
+                exprs.append(f"CAST(round({val}, 6) AS DECIMAL(9,6)) AS {c.name}")
+                if not c.qualified:
+                    issues.append((
+                        f"CASE WHEN NOT {raw_ok} AND {val} IS NULL THEN "
+                        f"{bad}'应为百分比，实际为「' || {n} || '」' END",
+                        c.name,
+                    ))
+            elif c.type == "date":
+                val = f"wh_date({n}, {year})"
+                exprs.append(f"{val} AS {c.name}")
+                issues.append((
+                    f"CASE WHEN NOT {raw_ok} AND {val} IS NULL THEN "
+                    f"{bad}'应为日期（如2025-04-08），实际为「' || {n} || '」' END",
+                    c.name,
+                ))
+            elif c.type in ("enum", "bool"):
+                values = dict(c.values)
+                if c.type == "bool" and not values:
+                    values = {"是": True, "否": False, "√": True, "×": False, "Y": True, "N": False,
+                              "已立案": True, "未立案": False, "已结案": True, "未结案": False}
+                val = self._enum_case(n, values, c.type)
+                exprs.append(f"{val} AS {c.name}")
+                expected = "、".join(list(values)[:8])
+                issues.append((
+                    f"CASE WHEN NOT {raw_ok} AND {val} IS NULL THEN "
+                    f"{bad}'无法识别的取值「' || {n} || '」（可填：{expected}…）' END",
+                    c.name,
+                ))
+            elif c.type == "rank":
+                exprs.append(f"wh_rank({n}) AS {c.name}")
+                exprs.append(f"wh_rank_of({n}) AS {c.name}_of")
+            elif c.type == "period":
+                exprs.append(f"{n} AS {c.name}_label")
+            else:  # text
+                if c.name == group_target or c.name in self.spec.fill_down:
+                    exprs.append(f"{n} AS {c.name}")
+                else:
+                    exprs.append(f"{n} AS {c.name}")
+            if c.qualified:
+                num = f"wh_number({n})" if c.type != "pct" else f"wh_pct({n}, TRUE)"
+                exprs.append(f"CASE WHEN {num} IS NOT NULL THEN wh_qualifier({n}) END AS {c.name}_qualifier")
+                exprs.append(
+                    f"CASE WHEN NOT {raw_ok} AND {num} IS NULL THEN {n} END AS {c.name}_text"
+                )
+            if c.not_null:
+                issues.append((
+                    f"CASE WHEN {raw_ok} THEN {bad}'为必填项，不能为空' END", "!" + c.name
+                ))
+        return exprs, issues
+
+    @staticmethod
+    def _enum_case(n: str, values: dict[str, object], kind: str) -> str:
+        def lit(v: object) -> str:
+            if kind == "bool":
+                return "TRUE" if v in (True, "true", "True", 1) else "FALSE"
+            return _sql_str(str(v))
+
+        keys = sorted(((compact(k), v) for k, v in values.items()), key=lambda kv: -len(kv[0]))
+        v = f"replace({n}, ' ', '')"
+        exact = " ".join(f"WHEN {v} = {_sql_str(k)} THEN {lit(val)}" for k, val in keys)
+        prefix = " ".join(f"WHEN starts_with({v}, {_sql_str(k)}) THEN {lit(val)}" for k, val in keys)
+        return f"CASE {exact} {prefix} END"
+
+    def run(self, sheet: Sheet, result: SheetResult) -> None:
+        con = self.con
+        table = sheet.table
+        last = _last_nonempty_row(table)
+        table = table.slice(0, last)
+        rows_col = pa.array(range(1, table.num_rows + 1), type=pa.int32())
+        src = table.append_column("__row", rows_col)
+        con.register("sheet_src", src)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE sheet_rows AS {self.classify_sql(table.num_columns)}")
+            self._finish(result)
+        finally:
+            con.unregister("sheet_src")
+            con.execute("DROP TABLE IF EXISTS sheet_rows")
+            con.execute("DROP TABLE IF EXISTS sheet_parsed")
+
+    def _finish(self, result: SheetResult) -> None:
+        con, L, spec, ctx = self.con, self.layout, self.spec, self.ctx
+        g = spec.group_row
+        group_label = "NULL"
+        if g and L.mapped(g["label"]):
+            group_label = (
+                f"last_value(CASE WHEN row_kind = 'group' THEN regexp_replace(n_{g['label']}, "
+                "'^[(]?[一二三四五六七八九十0-9]+[)、.]\\s*', '') END IGNORE NULLS) "
+                "OVER (ORDER BY __row ROWS UNBOUNDED PRECEDING)"
+            )
+        exprs, issues = self.parse_exprs()
+        target = spec.group_target
+        if target and not L.mapped(target):
+            exprs.append(f"__group_label AS {_q(target)}")
+        issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE sheet_parsed AS
+            WITH g AS (SELECT *, {group_label} AS __group_label FROM sheet_rows)
+            SELECT __row, row_kind, label_text, {", ".join(exprs + issue_cols)}
+            FROM g WHERE row_kind IN ('data', 'total', 'subtotal', 'group', 'breakdown')
+        """)
+        reject_cols = [col for _, col in issues if col.startswith("!")]
+        reject = " OR ".join(f"{_q('i_' + c)} IS NOT NULL" for c in reject_cols) or "FALSE"
+        counts = con.execute(f"""
+            SELECT
+                (SELECT count(*) FROM sheet_rows),
+                (SELECT count(*) FROM sheet_parsed WHERE row_kind = 'data' AND NOT ({reject})),
+                (SELECT count(*) FROM sheet_parsed WHERE row_kind = 'data' AND ({reject})),
+                (SELECT count(*) FROM sheet_parsed WHERE row_kind <> 'data')
+        """).fetchall()[0]
+        assert counts is not None
+        result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_subtotal = counts
+        result.rows_skipped = result.rows_read - result.rows_loaded - result.rows_quarantined
+
+        raw_cols = [n for n, _ in spec.raw_columns()]
+        produced = set(self._produced_columns())
+        lineage = {
+            "load_id": _sql_str(str(ctx["load_id"])),
+            "ledger_key": _sql_str(result.ledger_key),
+            "source_file": _sql_str(str(ctx["file_name"])),
+            "source_sheet": _sql_str(result.sheet),
+            "source_row": "__row",
+            "file_sha256": _sql_str(str(ctx["sha256"])),
+            "loaded_at": f"TIMESTAMP '{ctx['loaded_at']}'",
+            "ledger_scope": _sql_str(result.ledger_scope),
+            "report_period_start": f"DATE '{result.period.start}'" if result.period else "NULL",
+            "report_period_end": f"DATE '{result.period.end}'" if result.period else "NULL",
+            "period_type": _sql_str(result.period.type if result.period else None),
+        }
+        derived = {}
+        for m in L.columns:
+            for k, v in m.sets.items():
+                derived[k] = _sql_str(v)
+        select = []
+        for col in raw_cols:
+            if col in lineage:
+                select.append(lineage[col])
+            elif col in produced:
+                select.append(_q(col))
+            elif col in derived:
+                select.append(derived[col])
+            else:
+                select.append("NULL")
+        con.execute(
+            f"INSERT INTO raw.{spec.table} ({', '.join(_q(c) for c in raw_cols)}) "
+            f"SELECT {', '.join(select)} FROM sheet_parsed "
+            f"WHERE row_kind = 'data' AND NOT ({reject}) ORDER BY __row"
+        )
+        self._periods_per_row()
+        self._quarantine(issues, reject, result)
+        self._reported_totals(result)
+
+    def _produced_columns(self) -> list[str]:
+        out = [self.spec.group_target] if self.spec.group_target else []
+        for m in self.layout.columns:
+            out += [n for n, _ in m.spec.output_columns()]
+        return out
+
+    def _periods_per_row(self) -> None:
+        """Period columns (e.g. 统计期) have few distinct values: parse them in Python once each."""
+        for m in self.layout.columns:
+            if m.spec.type != "period":
+                continue
+            name = m.spec.name
+            labels = self.con.execute(
+                f"SELECT DISTINCT {name}_label FROM raw.{self.spec.table} "
+                f"WHERE load_id = ? AND {name}_label IS NOT NULL AND {name}_start IS NULL",
+                [self.ctx["load_id"]],
+            ).fetchall()
+            for (label,) in labels:
+                p = parse_period(label, default_year=int(self.ctx["year"]))  # type: ignore[arg-type]
+                if p:
+                    self.con.execute(
+                        f"UPDATE raw.{self.spec.table} SET {name}_start = ?, {name}_end = ?, "
+                        f"{name}_type = ? WHERE load_id = ? AND {name}_label = ?",
+                        [p.start, p.end, p.type, self.ctx["load_id"], label],
+                    )
+
+    def _quarantine(self, issues: list[tuple[str, str]], reject: str, result: SheetResult) -> None:
+        if not issues:
+            return
+        parts = []
+        for _, col in issues:
+            name = col.lstrip("!")
+            m = self.layout.mapped(name)
+            header = m.header if m else name
+            parts.append(
+                f"SELECT __row, {_sql_str(name)} AS column_name, {_sql_str(header)} AS header, "
+                f"{_q('i_' + col)} AS reason, CASE WHEN {reject} THEN 'row_rejected' "
+                f"ELSE 'cell_nulled' END AS action FROM sheet_parsed "
+                f"WHERE row_kind = 'data' AND {_q('i_' + col)} IS NOT NULL"
+            )
+        raw_lookup = " ".join(
+            f"WHEN {_sql_str(m.spec.name)} THEN r.{_q('r_' + m.spec.name)}" for m in self.layout.columns
+        )
+        self.con.execute(f"""
+            INSERT INTO audit.quarantine
+            SELECT {_sql_str(str(self.ctx['load_id']))}, {_sql_str(str(self.ctx['file_name']))},
+                   {_sql_str(result.sheet)}, q.__row, q.column_name, q.header,
+                   CASE q.column_name {raw_lookup or "WHEN '' THEN NULL"} END, q.reason, q.action,
+                   {_sql_str(self.spec.ledger_type)}
+            FROM ({" UNION ALL ".join(parts)}) q JOIN sheet_rows r USING (__row)
+            ORDER BY q.__row, q.column_name
+        """)
+        n = self.con.execute(
+            "SELECT count(*) FROM audit.quarantine WHERE load_id = ? AND sheet = ? "
+            "AND action = 'cell_nulled'",
+            [self.ctx["load_id"], result.sheet],
+        ).fetchall()[0]
+        result.cell_issues = int(n[0]) if n else 0
+
+    def _reported_totals(self, result: SheetResult) -> None:
+        """Stated 合计/小计/group values, with the data rows each one is a total of."""
+        measures = [m.spec.name for m in self.layout.columns if m.spec.type in ("amount", "decimal", "int")]
+        markers = self.con.execute(
+            "SELECT __row, row_kind, label_text FROM sheet_parsed WHERE row_kind <> 'data' ORDER BY __row"
+        ).fetchall()
+        data_rows = self.con.execute(
+            "SELECT min(__row), max(__row) FROM sheet_parsed WHERE row_kind = 'data'"
+        ).fetchall()[0]
+        if not markers or not measures or data_rows is None or data_rows[0] is None:
+            return
+        first_data, last_data = data_rows
+        spans: list[tuple[int, int | None, int | None]] = []
+        for i, (row, kind, _label) in enumerate(markers):
+            if kind == "total":
+                spans.append((row, first_data, last_data))
+            elif kind == "group":
+                nxt = next((r for r, k, _ in markers[i + 1 :] if k in ("group", "total", "subtotal")), None)
+                spans.append((row, row + 1, (nxt - 1) if nxt else last_data))
+            elif kind == "subtotal":
+                prev = next((r for r, k, _ in reversed(markers[:i]) if k in ("group", "subtotal", "total")), None)
+                spans.append((row, (prev + 1) if prev else first_data, row - 1))
+            else:
+                spans.append((row, None, None))
+        self.con.execute("CREATE OR REPLACE TEMP TABLE spans (r INTEGER, f INTEGER, t INTEGER)")
+        self.con.executemany("INSERT INTO spans VALUES (?, ?, ?)", spans)
+        period_end = f"DATE '{result.period.end}'" if result.period else "NULL"
+        unions = " UNION ALL ".join(
+            f"SELECT __row, row_kind, label_text, {_sql_str(ms)} AS measure, "
+            f"CAST({_q(ms)} AS DECIMAL(18,4)) AS v FROM sheet_parsed "
+            f"WHERE row_kind <> 'data' AND {_q(ms)} IS NOT NULL"
+            for ms in measures
+        )
+        self.con.execute(f"""
+            INSERT INTO raw.reported_totals
+            SELECT {_sql_str(str(self.ctx['load_id']))}, {_sql_str(result.ledger_key)},
+                   {_sql_str(self.spec.ledger_type)}, {_sql_str(str(self.ctx['file_name']))},
+                   {_sql_str(result.sheet)}, u.__row, u.row_kind, nullif(trim(u.label_text), ''),
+                   u.measure, u.v, s.f, s.t, {period_end}
+            FROM ({unions}) u JOIN spans s ON s.r = u.__row ORDER BY u.__row, u.measure
+        """)
+        self.con.execute("DROP TABLE spans")
+
+
+def _last_nonempty_row(table: pa.Table) -> int:
+    """Rows after the last non-empty one are not part of the ledger (calamine pads ranges)."""
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0:
+        return 0
+    mask = None
+    for col in table.columns:
+        filled = pc.and_(pc.is_valid(col), pc.not_equal(pc.utf8_trim_whitespace(col), ""))
+        filled = pc.fill_null(filled, False)
+        mask = filled if mask is None else pc.or_(mask, filled)
+    idx = pc.indices_nonzero(mask)  # type: ignore[arg-type]
+    return int(idx[-1].as_py()) + 1 if len(idx) else 0

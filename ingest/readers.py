@@ -1,0 +1,158 @@
+"""Read a ledger file into sheets of strings, keeping true Excel row numbers.
+
+xlsx/xls go through fastexcel (calamine → Arrow); CSV through DuckDB's reader after the encoding is
+detected (UTF-8, UTF-8 with BOM, GBK/GB18030). Every cell arrives as text: parsing happens later in
+one place, so a number typed as text and a real number are treated alike.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import fastexcel
+import pyarrow as pa
+
+BLANK_LINE = re.compile(r"^\r?$", re.MULTILINE)
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+CSV_SUFFIXES = {".csv"}
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | CSV_SUFFIXES
+
+
+class FileError(Exception):
+    """A file that cannot be read at all; the message is shown to the clerk."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    table: pa.Table  # string columns c0..cN; row i is spreadsheet row i + 1
+
+    @property
+    def height(self) -> int:
+        return self.table.num_rows
+
+    def head(self, n: int) -> list[list[str]]:
+        part = self.table.slice(0, n).to_pylist()
+        return [[(v or "") if isinstance(v, str) else "" for v in row.values()] for row in part]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _as_strings(table: pa.Table) -> pa.Table:
+    cols = [
+        c if pa.types.is_string(c.type) or pa.types.is_large_string(c.type) else c.cast(pa.string())
+        for c in table.columns
+    ]
+    return pa.table(cols, names=[f"c{i}" for i in range(len(cols))])
+
+
+def read_excel(path: Path) -> Iterator[Sheet]:
+    _check_excel_container(path)
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # calamine's errors are specific but terse
+        raise FileError(_explain_excel_error(path, exc)) from exc
+    for name in reader.sheet_names:
+        try:
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            table = sheet.to_arrow()
+        except Exception as exc:
+            raise FileError(f"工作表「{name}」无法读取: {exc}") from exc
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        yield Sheet(name=name, table=_as_strings(table))
+
+
+def _check_excel_container(path: Path) -> None:
+    head = path.read_bytes()[:8]
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            # An OLE container with an .xlsx name is how Excel stores encrypted workbooks.
+            raise FileError("文件已设置密码保护（加密的工作簿），请取消密码后重新报送")
+        if not head.startswith(b"PK"):
+            raise FileError("不是有效的Excel文件（文件内容不是xlsx格式，可能已损坏或扩展名错误）")
+        try:
+            with zipfile.ZipFile(path) as z:
+                bad = z.testzip()
+            if bad is not None:
+                raise FileError(f"Excel文件已损坏（{bad} 校验失败），请重新导出")
+        except zipfile.BadZipFile as exc:
+            raise FileError("Excel文件已损坏或不完整（可能传输中被截断），请重新报送") from exc
+
+
+def _explain_excel_error(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "password" in text.lower() or "encrypt" in text.lower():
+        return "文件已设置密码保护，请取消密码后重新报送"
+    return f"Excel文件无法打开（{type(exc).__name__}: {text[:200]}）"
+
+
+def detect_encoding(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        raise FileError(
+            f"CSV文件编码无法识别（不是UTF-8或GBK/GB18030；第{exc.start}字节附近）"
+        ) from exc
+
+
+def read_csv(path: Path) -> Iterator[Sheet]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise FileError("文件为空")
+    encoding = detect_encoding(data)
+    text = data.decode(encoding)
+    width = max(line.count(",") for line in text.splitlines()[:500]) + 1
+    # DuckDB drops blank lines, which would shift every row number after them: mark them instead.
+    text = BLANK_LINE.sub(",", text)
+    fd, name = tempfile.mkstemp(suffix=".csv")
+    tmp = Path(name)
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+        con = duckdb.connect()
+        table = con.sql(
+            "SELECT * FROM read_csv(?, header=false, auto_detect=false, delim=',', quote='\"',"
+            f" escape='\"', null_padding=true, strict_mode=false, columns={columns})",
+            params=[str(tmp)],
+        ).to_arrow_table()
+        con.close()
+    except duckdb.Error as exc:
+        raise FileError(f"CSV文件无法解析: {str(exc).splitlines()[0]}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    yield Sheet(name=path.stem, table=_as_strings(table))
+
+
+def read_sheets(path: Path) -> list[Sheet]:
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise FileError("文件为空（0字节）")
+    if suffix in EXCEL_SUFFIXES:
+        return list(read_excel(path))
+    if suffix in CSV_SUFFIXES:
+        return list(read_csv(path))
+    raise FileError(f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）")

@@ -1,0 +1,132 @@
+"""Cell parsers as DuckDB macros: one vectorised implementation of every cleaning rule.
+
+Why SQL: a province's ledgers hold millions of cells; parsing them in Python would cost more
+than reading the workbook. Property tests call these macros through `parse_values`.
+
+Rules (domain.md section 3): NFKC-style full-width → ASCII, noise tokens (##paidbegin##,
+[bookmark: …]) stripped, Unicode spaces collapsed; '—', '/', '-', '无' are empty (NULL, not 0);
+"约2395万元" → 2395 approx; "80余件" → 80 gt; "2万余次" → 20000 gt; "70％以上" → 0.70 ge;
+"不足6%" → 0.06 lt; Western and Chinese thousands separators; units in the cell override the
+header; Excel date serials (20000–60000) and Chinese dates; "6月底"/"10月上旬" with the year of
+the ledger.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+_FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HALF = ("".join(chr(c) for c in range(0x21, 0x7F)) + " ").replace("'", "''")
+_SPACES = "[\\s\u3000\u2003\u2002\u00a0\u200b\ufeff]+"
+_NOISE = r"##\w+##|\[bookmark:[^\]]*\]"
+NULL_TOKENS = ("-", "--", "—", "——", "/", "\\", "无", "N/A", "NA", "…", "——/", "#N/A")
+
+_QUALIFIERS = "约|左右|余|多|以上|以下|超过|超出|超|不足|不到|低于|高于|近|达"
+_UNITS = (
+    "亿元|万元|欧元|美元|元|万m3|万m³|m3/万元|m³/万元|m3|m³|万t/d|t/d|km|公里|亩|%|分|个|处|次|件"
+    "|名|座|条|户|人|项|万|亿"
+)
+_COUNT_WORDS = "次|个|件|处|人|户|名|座|条|项"
+
+MACROS = [
+    # Normalised text: full-width → ASCII, noise tokens out, whitespace collapsed, '' → NULL.
+    f"""CREATE OR REPLACE MACRO wh_norm(s) AS nullif(trim(regexp_replace(regexp_replace(
+        translate(CAST(s AS VARCHAR), '{_FULL}', '{_HALF}'), '{_NOISE}', '', 'g'),
+        '{_SPACES}', ' ', 'g')), '')""",
+    "CREATE OR REPLACE MACRO wh_is_null_token(n) AS n IS NULL OR n IN ("
+    + ", ".join(f"'{t}'" for t in NULL_TOKENS)
+    + ")",
+    """CREATE OR REPLACE MACRO wh_qualifier(n) AS CASE
+        WHEN regexp_matches(n, '约|左右|近') THEN 'approx'
+        WHEN regexp_matches(n, '以上|高于') THEN 'ge'
+        WHEN regexp_matches(n, '余|多|超') THEN 'gt'
+        WHEN regexp_matches(n, '不足|不到|低于|以下') THEN 'lt' END""",
+    # Multiplier of a bare 万/亿 in counts ("2万余次"), not of units such as 万元 or 万m3.
+    f"""CREATE OR REPLACE MACRO wh_multiplier(n) AS CASE
+        WHEN regexp_matches(n, '\\d万({_QUALIFIERS})?({_COUNT_WORDS})?({_QUALIFIERS})?$') THEN 10000
+        WHEN regexp_matches(n, '\\d亿({_QUALIFIERS})?({_COUNT_WORDS})?({_QUALIFIERS})?$')
+            THEN 100000000
+        ELSE 1 END""",
+    f"""CREATE OR REPLACE MACRO wh_num_core(n) AS regexp_replace(regexp_replace(n,
+        '{_QUALIFIERS}', '', 'g'), '{_UNITS}|\\s', '', 'g')""",
+    """CREATE OR REPLACE MACRO wh_num_plain(c) AS CASE
+        WHEN regexp_full_match(c, '[+-]?\\d{1,3}(,\\d{3})+(\\.\\d+)?') THEN replace(c, ',', '')
+        ELSE c END""",
+    # A number from a normalised cell, NULL when there is none (no unit conversion).
+    """CREATE OR REPLACE MACRO wh_number(n) AS CASE
+        WHEN wh_is_null_token(n) THEN NULL
+        WHEN regexp_full_match(n, '[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?')
+            THEN CAST(n AS DOUBLE)
+        ELSE CASE WHEN regexp_full_match(wh_num_plain(wh_num_core(n)),
+                    '[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?')
+             THEN CAST(wh_num_plain(wh_num_core(n)) AS DOUBLE) * wh_multiplier(n) END
+        END""",
+    # Money unit written in the cell ("11.97亿元"); overrides the header's.
+    "CREATE OR REPLACE MACRO wh_money_unit(n) AS "
+    "nullif(regexp_extract(n, '(亿元|万元|欧元|美元|元)', 1), '')",
+    """CREATE OR REPLACE MACRO wh_to_wan(n, header_factor) AS wh_number(n) * CASE
+        wh_money_unit(n) WHEN '亿元' THEN 10000 WHEN '万元' THEN 1 WHEN '元' THEN 0.0001
+        ELSE header_factor END""",
+    # Percent forms: "68.05%", 0.6805, 68.05 under a (%) header; values above 1.5 are points.
+    """CREATE OR REPLACE MACRO wh_pct(n, header_is_pct) AS CASE
+        WHEN wh_number(n) IS NULL THEN NULL
+        WHEN contains(n, '%') THEN wh_number(n) / 100
+        WHEN header_is_pct AND wh_number(n) > 1 THEN wh_number(n) / 100
+        WHEN wh_number(n) > 1.5 THEN wh_number(n) / 100
+        ELSE wh_number(n) END""",
+    # Dates: Excel serials, ISO/Chinese/slashed dates, and "6月底"/"10月上旬" in the ledger's year.
+    """CREATE OR REPLACE MACRO wh_date(n, year_hint) AS CASE
+        WHEN wh_is_null_token(n) THEN NULL
+        WHEN regexp_full_match(n, '\\d{5}(\\.\\d+)?')
+             AND CAST(n AS DOUBLE) BETWEEN 20000 AND 60000
+            THEN CAST(DATE '1899-12-30' + CAST(floor(CAST(n AS DOUBLE)) AS INTEGER) AS DATE)
+        WHEN regexp_matches(n, '^\\d{4}\\s*[-/.年]\\s*\\d{1,2}\\s*[-/.月]\\s*\\d{1,2}')
+            THEN try(make_date(
+                CAST(regexp_extract(n, '^(\\d{4})', 1) AS INTEGER),
+                CAST(regexp_extract(n, '^\\d{4}\\s*[-/.年]\\s*(\\d{1,2})', 1) AS INTEGER),
+                CAST(regexp_extract(n, '^\\d{4}\\s*[-/.年]\\s*\\d{1,2}\\s*[-/.月]\\s*(\\d{1,2})', 1)
+                    AS INTEGER)))
+        WHEN regexp_matches(n, '^(\\d{4}\\s*[年/.-])?\\s*\\d{1,2}\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前|$)')
+            THEN try(CASE
+                WHEN regexp_matches(n, '上旬|初') THEN make_date(
+                    coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
+                    CAST(regexp_extract(n, '(\\d{1,2})\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前)?$', 1) AS INTEGER), 10)
+                WHEN regexp_matches(n, '中旬') THEN make_date(
+                    coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
+                    CAST(regexp_extract(n, '(\\d{1,2})\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前)?$', 1) AS INTEGER), 20)
+                ELSE last_day(make_date(
+                    coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
+                    CAST(regexp_extract(n, '(\\d{1,2})\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前)?$', 1) AS INTEGER), 1))
+                END)
+        END""",
+    "CREATE OR REPLACE MACRO wh_rank(n) AS "
+    "CAST(nullif(regexp_extract(n, '^第?\\s*(\\d+)', 1), '') AS INTEGER)",
+    "CREATE OR REPLACE MACRO wh_rank_of(n) AS "
+    "CAST(nullif(regexp_extract(n, '[/共]\\s*(\\d+)', 1), '') AS INTEGER)",
+]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for m in MACROS:
+        con.execute(m)
+
+
+def parse_values(kind: str, values: list[str | None], **opts: object) -> list[object]:
+    """Run one parser over a list of cells (for tests and `waterwh check`)."""
+    con = duckdb.connect()
+    install_macros(con)
+    con.execute("CREATE TABLE v (i INTEGER, s VARCHAR)")
+    con.executemany("INSERT INTO v VALUES (?, ?)", list(enumerate(values)))
+    expr = {
+        "norm": "wh_norm(s)",
+        "number": "wh_number(wh_norm(s))",
+        "qualifier": "wh_qualifier(wh_norm(s))",
+        "wan": f"wh_to_wan(wh_norm(s), {float(opts.get('header_factor', 1.0))})",
+        "pct": f"wh_pct(wh_norm(s), {bool(opts.get('header_is_pct', False))})",
+        "date": f"wh_date(wh_norm(s), {int(opts.get('year_hint', 2025))})",
+        "rank": "wh_rank(wh_norm(s))",
+        "rank_of": "wh_rank_of(wh_norm(s))",
+    }[kind]
+    rows = con.execute(f"SELECT {expr} FROM v ORDER BY i").fetchall()
+    con.close()
+    return [r[0] for r in rows]

@@ -1,0 +1,151 @@
+"""Ingest behaviour on workbooks written by the tests: counts reconcile, nothing is lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.files import ingest_paths
+from tests.workbooks import investment_rows, write_xlsx
+
+P1 = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", "县重点", 9800, 4200, 200, 1200, 8100, "在建", ""]
+P2 = ["2", "青石镇供水工程", "青石镇", "新建", "市重点", 5200, 1800, 100, 900, 900, "在建", "设计变更"]
+
+
+def ingest(con: duckdb.DuckDBPyConnection, *paths: Path):  # noqa: ANN201
+    return ingest_paths(con, list(paths), max_file_bytes=50_000_000)
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(":memory:")
+
+
+def test_counts_reconcile_and_lineage(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    rows = investment_rows("青溪县2025年1-3月重点项目投资台账", [P1, [], P2],
+                           ["", "合计", "", "", "", 15000, 6000, 300, 2100, 9000, "", ""])
+    rows += [["注：数据截至3月31日"], ["填报人：张三"]]
+    f = write_xlsx(tmp_path / "inv.xlsx", {"Sheet1": rows})
+    [r] = ingest(con, f)
+    s = r.sheets[0]
+    assert (r.status, s.ledger_type, s.ledger_scope, str(s.period.end)) == ("loaded", "investment", "青溪县", "2025-03-31")
+    assert (s.rows_read, s.rows_loaded, s.rows_quarantined, s.rows_skipped) == (6, 2, 0, 4)
+    assert s.rows_read == s.rows_loaded + s.rows_quarantined + s.rows_skipped
+    got = con.execute(
+        "SELECT source_row, project_name, ytd_completed, source_file, source_sheet, file_sha256 = ? "
+        "FROM raw.investment_ledger ORDER BY source_row", [r.sha256]
+    ).fetchall()
+    assert [(g[0], g[1], float(g[2])) for g in got] == [(3, P1[1], 1200.0), (5, P2[1], 900.0)]
+    assert all(g[3] == "inv.xlsx" and g[4] == "Sheet1" and g[5] for g in got)
+    totals = con.execute(
+        "SELECT row_kind, measure, reported_value, covers_from_row, covers_to_row FROM raw.reported_totals "
+        "WHERE measure = 'ytd_completed'"
+    ).fetchall()
+    assert [(t[0], t[1], float(t[2]), t[3], t[4]) for t in totals] == [("total", "ytd_completed", 2100.0, 3, 5)]
+    fl = con.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_skipped, status FROM audit.file_loads").fetchall()
+    assert fl == [(6, 2, 0, 4, "loaded")]
+
+
+def test_same_file_twice_adds_nothing(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    f = write_xlsx(tmp_path / "inv.xlsx", {"Sheet1": investment_rows("青溪县2025年1-3月台账", [P1, P2])})
+    ingest(con, f)
+    [r] = ingest(con, f)
+    assert r.status == "unchanged"
+    assert con.execute("SELECT count(*) FROM raw.investment_ledger").fetchone() == (2,)
+
+
+def test_correction_supersedes_and_keeps_history(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    a = write_xlsx(tmp_path / "青溪县投资台账2025年03月.xlsx", {"S": investment_rows("青溪县2025年1-3月台账", [P1, P2])})
+    fixed = [*P2[:8], 950, *P2[9:]]
+    b = write_xlsx(tmp_path / "青溪县投资台账2025年03月(更正).xlsx",
+                   {"S": investment_rows("青溪县2025年1-3月台账", [P1, fixed])})
+    results = ingest(con, tmp_path)
+    assert [r.file_name for r in results] == [a.name, b.name]  # the correction loads last
+    versions = con.execute(
+        "SELECT file_name, version_no, is_current FROM audit.ledger_versions ORDER BY version_no").fetchall()
+    assert versions == [(a.name, 1, False), (b.name, 2, True)]
+    assert con.execute("SELECT count(*) FROM raw.investment_ledger").fetchone() == (4,)  # history stays
+
+
+def test_bad_cells_and_rows_are_quarantined_with_reasons(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    bad_row = ["3", "", "龙潭镇", "新建", "县重点", 100, 50, 5, 10, 10, "在建", ""]
+    bad_cell = ["4", "白沙灌区", "白沙乡", "新建", "县重点", 100, "基本完工", 5, 10, 10, "施工中", ""]
+    f = write_xlsx(tmp_path / "inv.xlsx", {"台账": investment_rows("青溪县2025年1-3月台账", [P1, bad_row, bad_cell])})
+    [r] = ingest(con, f)
+    assert r.status == "partial"
+    s = r.sheets[0]
+    assert (s.rows_read, s.rows_loaded, s.rows_quarantined, s.rows_skipped) == (3, 2, 1, 0)
+    q = con.execute(
+        "SELECT sheet, row_number, column_name, raw_value, reason, action FROM audit.quarantine ORDER BY 2, 3"
+    ).fetchall()
+    assert q[0][:3] == ("台账", 4, "project_name") and q[0][5] == "row_rejected"
+    assert "必填" in q[0][4]
+    cells = {(x[2], x[3], x[5]) for x in q[1:]}
+    assert cells == {("annual_plan", "基本完工", "cell_nulled"), ("status", "施工中", "cell_nulled")}
+    assert all("「" in x[4] for x in q)  # reasons quote the header / value
+
+
+def test_two_row_merged_header_and_units(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    rows = [["青溪县2025年1-6月重点项目投资完成情况"], ["单位：万元"],
+            ["序号", "项目名称", "所在乡镇", "总投资(亿元)", "年度计划投资", "", "", "", "建设状态"],
+            ["", "", "", "", "", "本月完成", "年度累计完成", "开工以来累计完成", ""],
+            ["1", "城关镇排水管网", "城关镇", "1.234567", "3000", "100", "１,２００.５", "76652.0##paidbegin##1", "在建"]]
+    merges = {"S": [(2, 5, 2, 7, "投资完成情况")]}
+    f = write_xlsx(tmp_path / "m.xlsx", {"S": rows}, merges)
+    [r] = ingest(con, f)
+    assert r.status == "loaded", r.error
+    got = con.execute(
+        "SELECT total_investment, annual_plan, period_completed, ytd_completed, since_start_completed "
+        "FROM raw.investment_ledger").fetchone()
+    assert [float(x) for x in got] == [12345.67, 3000.0, 100.0, 1200.5, 76652.01]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("empty.xlsx", b"", "文件为空"),
+     ("truncated.xlsx", None, "损坏"),
+     ("notes.txt", b"hello", "不支持的文件类型"),
+     ("fake.xlsx", b"this is not a workbook", "不是有效的Excel文件"),
+     ("encrypted.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "密码")],
+)
+def test_bad_files_fail_clearly_and_others_still_load(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, name: str, content: bytes | None, message: str
+) -> None:
+    good = write_xlsx(tmp_path / "good.xlsx", {"S": investment_rows("青溪县2025年1-3月台账", [P1])})
+    bad = tmp_path / name
+    if content is None:
+        bad.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    else:
+        bad.write_bytes(content)
+    results = {r.file_name: r for r in ingest(con, tmp_path)}
+    assert results["good.xlsx"].status == "loaded"
+    assert results[name].status == "failed"
+    assert message in (results[name].error or "")
+    row = con.execute("SELECT status, error FROM audit.file_loads WHERE file_name = ?", [name]).fetchone()
+    assert row[0] == "failed" and message in row[1]
+
+
+def test_unknown_layout_names_missing_headers(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    f = write_xlsx(tmp_path / "x.xlsx", {"S": [["青溪县2025年3月"], ["序号", "项目名称", "所在乡镇", "备注"], ["1", "a", "b", ""]]})
+    [r] = ingest(con, f)
+    assert r.status == "failed"
+    assert "项目投资台账" in r.error and "total_investment" in r.error
+
+
+def test_missing_period_is_rejected_with_message(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    f = write_xlsx(tmp_path / "inv.xlsx", {"Sheet1": investment_rows("青溪县重点项目台账", [P1])})
+    [r] = ingest(con, f)
+    assert r.status == "failed" and "找不到报告期" in r.error
+
+
+def test_gbk_csv_with_blank_lines_keeps_row_numbers(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    text = "青溪县2025年1-3月重点项目投资台账\n\n" + ",".join(
+        ["序号", "项目名称", "所在乡镇", "总投资", "年度计划投资", "年度累计完成"]) + "\n1,甲项目,城关镇,100,50,\"1,234\"\n\n2,乙项目,青石镇,200,80,30\n"
+    f = tmp_path / "inv.csv"
+    f.write_bytes(text.encode("gbk"))
+    [r] = ingest(con, f)
+    assert r.status == "loaded", r.error
+    rows = con.execute("SELECT source_row, project_name, ytd_completed FROM raw.investment_ledger ORDER BY 1").fetchall()
+    assert [(a, b, float(c)) for a, b, c in rows] == [(4, "甲项目", 1234.0), (6, "乙项目", 30.0)]

@@ -1,0 +1,55 @@
+"""`waterwh check FILE`: tell a district clerk what was recognised and every problem, without loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from ingest.files import ingest_paths
+from ingest.periods import Period
+
+
+def check_file(path: Path, period: Period | None, console: Console) -> bool:
+    if not path.is_file():
+        console.print(f"[red]{path}: no such file[/]")
+        return False
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [path], max_file_bytes=1 << 40, period=period, roots=[path.parent])
+    console.print(f"[bold]{path.name}[/]  sha256 {result.sha256[:12]}…  status: {result.status}")
+    if result.error:
+        console.print(f"[red]✗ {result.error}[/]")
+    for s in result.sheets:
+        if s.error:
+            console.print(f"工作表「{s.sheet}」: [red]{s.error}[/]")
+            continue
+        console.print(
+            f"工作表「{s.sheet}」: {s.ledger_type} · 范围 {s.ledger_scope} · 报告期 "
+            f"{s.period.start if s.period else '?'} ~ {s.period.end if s.period else '?'} · "
+            f"{s.rows_read} 行: {s.rows_loaded} 有效, {s.rows_quarantined} 隔离, {s.rows_skipped} 跳过 "
+            f"(含合计/小计 {s.rows_subtotal})"
+        )
+        t = Table(title="识别的列 (recognised columns)")
+        for c in ("column", "header", "unit"):
+            t.add_column(c)
+        for name, header, unit in s.recognised:
+            t.add_row(name, header, unit or "")
+        console.print(t)
+        if s.unmapped:
+            console.print(f"未识别的表头 (ignored): {'、'.join(s.unmapped)}")
+    problems = con.execute(
+        "SELECT sheet, row_number, header, raw_value, reason, action FROM audit.quarantine ORDER BY sheet, row_number"
+    ).fetchall()
+    if problems:
+        t = Table(title=f"问题 ({len(problems)})")
+        for c in ("sheet", "row", "column", "value", "problem", "action"):
+            t.add_column(c)
+        for p in problems:
+            t.add_row(*(str(x) if x is not None else "" for x in p))
+        console.print(t)
+    con.close()
+    ok = result.status in ("loaded", "unchanged") and not problems
+    console.print("[green]OK: no problems found[/]" if ok else "[red]Problems found: please fix and resend[/]")
+    return ok

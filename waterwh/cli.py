@@ -1,0 +1,211 @@
+"""`waterwh`: the bureau's command line (see shared contract: run, ingest, check, samples, status, sql)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from waterwh.config import Settings
+
+app = typer.Typer(
+    help="waterwh: the water bureau's data warehouse. Ledgers (台账) in, audited marts out.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+HomeOpt = Annotated[Path | None, typer.Option("--home", help="Warehouse home (default $WATERWH_HOME or ./var).")]
+
+
+def _settings(home: Path | None) -> Settings:
+    return Settings.from_env(home)
+
+
+def _not_built(what: str, issue: str) -> None:
+    err.print(f"[bold red]waterwh {what}: not built yet[/] — tracked in {issue}. Nothing was done.")
+    raise typer.Exit(2)
+
+
+def _period(value: str | None):
+    if value is None:
+        return None
+    from ingest.layout import period_override
+
+    try:
+        return period_override(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _files_table(files) -> Table:
+    t = Table(title="Files", show_lines=False)
+    for col in ("file", "ledger", "period", "status", "read", "loaded", "quarantined", "skipped"):
+        t.add_column(col, justify="right" if col in ("read", "loaded", "quarantined", "skipped") else "left")
+    style = {"loaded": "green", "partial": "yellow", "failed": "red", "unchanged": "dim"}
+    for f in files:
+        t.add_row(
+            f.file_name, f.ledger_type or "—", str(f.period_end or "—"),
+            f"[{style.get(f.status, '')}]{f.status}[/]", str(f.total("rows_read")), str(f.total("rows_loaded")),
+            str(f.total("rows_quarantined")), str(f.total("rows_skipped")),
+        )
+    return t
+
+
+@app.command()
+def run(
+    landing: Annotated[Path | None, typer.Option(help="Landing folder (default $WATERWH_HOME/landing).")] = None,
+    period: Annotated[str | None, typer.Option(help="Override every ledger's period: YYYY-MM.")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """The nightly job: ingest new ledgers, build (dbt), audit (dbt tests + GX), publish atomically."""
+    from waterwh import pipeline
+    from waterwh.publish import RunLocked
+    from waterwh.summary import print_run
+
+    settings = _settings(home)
+    try:
+        result = pipeline.run(
+            settings, landing=landing, period=_period(period),
+            on_stage=lambda s: err.print(f"[dim]· {s}[/]"),
+        )
+    except RunLocked as exc:
+        err.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(3) from exc
+    print_run(console, settings, result)
+    raise typer.Exit(0 if result.published else 1)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Ledger files or folders (read recursively).")],
+    period: Annotated[str | None, typer.Option(help="Override every ledger's period: YYYY-MM.")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Load files into the raw layer of a working copy (not published; `waterwh run` publishes)."""
+    import duckdb
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ingest.files import discover, ingest_paths
+    from waterwh import publish as pub
+
+    settings = _settings(home)
+    target = settings.staging_dir / "ingest.duckdb"
+    settings.staging_dir.mkdir(parents=True, exist_ok=True)
+    total = len(discover(paths))
+    with pub.run_lock(settings):
+        if not target.exists() and (current := pub.current_version(settings)) is not None:
+            import shutil
+
+            shutil.copyfile(current, target)
+        con = duckdb.connect(str(target))
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[rows]} rows"), console=err) as progress:
+            task = progress.add_task("ingest", total=total, rows=0)
+            rows = 0
+
+            def tick(f) -> None:
+                nonlocal rows
+                rows += f.total("rows_read")
+                progress.update(task, advance=1, rows=rows, description=f.file_name[-40:])
+
+            files = ingest_paths(con, paths, max_file_bytes=settings.max_file_bytes, on_file=tick)
+        con.close()
+    console.print(_files_table(files))
+    for f in files:
+        if f.error:
+            err.print(f"[red]{f.file_name}[/]: {f.error}")
+    console.print(f"Loaded into the working copy {target} (not published). `waterwh run` builds and publishes.")
+    raise typer.Exit(1 if any(f.status == "failed" for f in files) else 0)
+
+
+@app.command()
+def check(
+    file: Annotated[Path, typer.Argument(help="One ledger file, as a district clerk would send it.")],
+    period: Annotated[str | None, typer.Option(help="Override the period: YYYY-MM.")] = None,
+) -> None:
+    """Validate one ledger without loading it: what was recognised and every problem."""
+    from waterwh.checkfile import check_file
+
+    ok = check_file(file, _period(period), console)
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def samples(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the sample ledgers into.")],
+    scale: Annotated[str, typer.Option(help="small | county | province")] = "small",
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 42,
+) -> None:
+    """Write realistic, messy sample ledgers of every type, plus answer_key.json."""
+    from waterwh.samples import generate
+
+    if scale not in ("small", "county", "province"):
+        raise typer.BadParameter("scale must be small, county or province")
+    key = generate(out, scale=scale, seed=seed)
+    n = sum(1 for p in out.rglob("*") if p.is_file() and p != key)
+    console.print(f"Wrote {n} ledger files to {out} and the answer key {key}.")
+
+
+@app.command()
+def status(home: HomeOpt = None) -> None:
+    """What is published: when, which load, row counts, checks, quarantined rows."""
+    from waterwh.summary import print_status
+
+    settings = _settings(home)
+    raise typer.Exit(print_status(console, settings))
+
+
+@app.command()
+def sql(
+    query: Annotated[str | None, typer.Option("-c", "--command", help="Run one query and exit.")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """An analyst's SQL shell on the published warehouse, read-only."""
+    from waterwh.shell import shell
+
+    raise typer.Exit(shell(_settings(home), query, console))
+
+
+@app.command()
+def rollback(home: HomeOpt = None) -> None:
+    """Point readers back at the previously published warehouse."""
+    from waterwh import publish as pub
+
+    settings = _settings(home)
+    with pub.run_lock(settings):
+        target = pub.rollback(settings)
+    console.print(f"Readers now see {target.name}.")
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="YYYY-MM")],
+    kind: Annotated[str, typer.Option(help="investment|funding|water|river|all")] = "all",
+    fmt: Annotated[str, typer.Option("--format", help="md|docx|pdf")] = "md",
+) -> None:
+    """The monthly 通报 written from the warehouse."""
+    _not_built("report", "issue 10 (monthly briefings)")
+
+
+bi_app = typer.Typer(help="Superset dashboards (BI).", no_args_is_help=True)
+app.add_typer(bi_app, name="bi")
+
+
+@bi_app.command("setup")
+def bi_setup() -> None:
+    """Register the warehouse in Superset and import the dashboards."""
+    _not_built("bi setup", "issue 8 (Superset dashboards)")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

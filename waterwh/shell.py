@@ -1,0 +1,54 @@
+"""`waterwh sql`: a read-only SQL shell on the published warehouse, on the pinned DuckDB."""
+
+from __future__ import annotations
+
+import duckdb
+from rich.console import Console
+
+from waterwh.config import Settings
+
+HELP = """Read-only SQL on the published warehouse (DuckDB {version}).
+Schemas: marts (facts, dims, reports), audit (file_loads, quarantine, runs), raw, staging.
+Examples:  SELECT * FROM marts.rpt_investment_summary WHERE grouping = 'all';
+           .tables   .quit"""
+
+
+def shell(settings: Settings, query: str | None, console: Console) -> int:
+    path = settings.published_path
+    if not path.exists():
+        console.print(f"Nothing published yet at {path}. Run `waterwh run` first.")
+        return 1
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if query is not None:
+            return _run(con, query, console)
+        console.print(HELP.format(version=duckdb.__version__))
+        buf = ""
+        while True:
+            try:
+                line = input("waterwh> " if not buf else "   ...> ")
+            except EOFError:
+                break
+            if not buf and line.strip() in (".quit", ".exit", "\\q"):
+                break
+            if not buf and line.strip() == ".tables":
+                line = ("SELECT table_schema, table_name FROM information_schema.tables "
+                        "WHERE table_schema IN ('marts','audit') ORDER BY 1, 2;")
+            buf += line + "\n"
+            if buf.strip().endswith(";"):
+                _run(con, buf, console)
+                buf = ""
+        return 0
+    finally:
+        con.close()
+
+
+def _run(con: duckdb.DuckDBPyConnection, query: str, console: Console) -> int:
+    try:
+        rel = con.sql(query)
+        if rel is not None:
+            console.print(str(rel.limit(200)) if hasattr(rel, "limit") else str(rel))
+        return 0
+    except duckdb.Error as exc:
+        console.print(f"[red]{exc}[/]")
+        return 1
