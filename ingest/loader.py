@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from ingest.layout import Layout
@@ -94,11 +95,12 @@ class SheetLoader:
     # ---- stage 1: normalise and classify rows -------------------------------------------
     def classify_sql(self, width: int) -> str:
         L, spec = self.layout, self.spec
-        norm_all = [f"wh_norm(c{i})" for i in range(width)]
+        # Blank and footnote detection look at every cell, so they use cheap trims, not wh_norm.
+        cells = [f"nullif(trim(c{i}, ' \t\r\n\u3000\u00a0\u2003'), '')" for i in range(width)]
         cols = [f"wh_norm(c{m.index}) AS {_q('n_' + m.spec.name)}" for m in L.columns]
         cols += [f"c{m.index} AS {_q('r_' + m.spec.name)}" for m in L.columns]
-        blank = " AND ".join(f"{n} IS NULL" for n in norm_all) or "TRUE"
-        first = f"coalesce({', '.join(norm_all)})" if norm_all else "NULL"
+        blank = " AND ".join(f"{c} IS NULL" for c in cells) or "TRUE"
+        first = f"coalesce({', '.join(cells)})" if cells else "NULL"
         labels = [m for m in L.columns if m.spec.name in spec.label_columns]
         label_text = " || ' ' || ".join(f"coalesce(n_{m.spec.name}, '')" for m in labels) or "''"
         header_hits = " + ".join(
@@ -118,9 +120,12 @@ class SheetLoader:
                 empty_test = "FALSE"
             group = f"(n_{g['label']} IS NOT NULL AND {empty_test})"
         return f"""
-        WITH base AS (
+        WITH cells AS (
             SELECT __row, {", ".join(cols)}, ({blank}) AS is_blank, {first} AS first_cell
             FROM sheet_src WHERE __row > {L.header_last + 1}
+        ), base AS (
+            -- rows after the last non-empty one are padding, not part of the ledger
+            SELECT * FROM cells WHERE __row <= (SELECT max(__row) FROM cells WHERE NOT is_blank)
         ), marked AS (
             SELECT *, {label_text} AS label_text,
                 max(CASE WHEN regexp_matches(coalesce(first_cell, ''), '{FOOTNOTE}') THEN 1 ELSE 0 END)
@@ -247,9 +252,7 @@ class SheetLoader:
     def run(self, sheet: Sheet, result: SheetResult) -> None:
         con = self.con
         table = sheet.table
-        last = _last_nonempty_row(table)
-        table = table.slice(0, last)
-        rows_col = pa.array(range(1, table.num_rows + 1), type=pa.int32())
+        rows_col = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int32))
         src = table.append_column("__row", rows_col)
         con.register("sheet_src", src)
         try:
@@ -433,18 +436,3 @@ class SheetLoader:
             FROM ({unions}) u JOIN spans s ON s.r = u.__row ORDER BY u.__row, u.measure
         """)
         self.con.execute("DROP TABLE spans")
-
-
-def _last_nonempty_row(table: pa.Table) -> int:
-    """Rows after the last non-empty one are not part of the ledger (calamine pads ranges)."""
-    import pyarrow.compute as pc
-
-    if table.num_rows == 0:
-        return 0
-    mask = None
-    for col in table.columns:
-        filled = pc.and_(pc.is_valid(col), pc.not_equal(pc.utf8_trim_whitespace(col), ""))
-        filled = pc.fill_null(filled, False)
-        mask = filled if mask is None else pc.or_(mask, filled)
-    idx = pc.indices_nonzero(mask)  # type: ignore[arg-type]
-    return int(idx[-1].as_py()) + 1 if len(idx) else 0

@@ -28,14 +28,18 @@ class ColumnSpec:
     qualified: bool = False
     derived: bool = False
 
+    def __post_init__(self) -> None:
+        # Normalised once here: header matching runs for every row × spec × column while scanning.
+        exact = frozenset(normalise_header(a) for a in self.aliases if not a.startswith("re:"))
+        patterns = tuple(re.compile(a[3:]) for a in self.aliases if a.startswith("re:"))
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_patterns", patterns)
+
     def matches(self, header: str) -> bool:
-        for alias in self.aliases:
-            if alias.startswith("re:"):
-                if re.fullmatch(alias[3:], header):
-                    return True
-            elif header == normalise_header(alias):
-                return True
-        return False
+        """`header` is already normalised (see `normalise_header`)."""
+        if header in self._exact:  # type: ignore[attr-defined]
+            return True
+        return any(p.fullmatch(header) for p in self._patterns)  # type: ignore[attr-defined]
 
     def output_columns(self) -> list[tuple[str, str]]:
         """(column, DuckDB type) pairs this column produces in the raw table."""

@@ -30,9 +30,13 @@ _COUNT_WORDS = "次|个|件|处|人|户|名|座|条|项"
 
 MACROS = [
     # Normalised text: full-width → ASCII, noise tokens out, whitespace collapsed, '' → NULL.
+    # translate() costs ~4 µs a cell; most cells are plain ASCII, so only translate when needed.
+    f"""CREATE OR REPLACE MACRO wh_fullwidth(s) AS CASE
+        WHEN regexp_matches(s, '[\uff01-\uff5e\u3000]') THEN translate(s, '{_FULL}', '{_HALF}')
+        ELSE s END""",
+    # Normalised text: full-width → ASCII, noise tokens out, whitespace collapsed, '' → NULL.
     f"""CREATE OR REPLACE MACRO wh_norm(s) AS nullif(trim(regexp_replace(regexp_replace(
-        translate(CAST(s AS VARCHAR), '{_FULL}', '{_HALF}'), '{_NOISE}', '', 'g'),
-        '{_SPACES}', ' ', 'g')), '')""",
+        wh_fullwidth(CAST(s AS VARCHAR)), '{_NOISE}', '', 'g'), '{_SPACES}', ' ', 'g')), '')""",
     "CREATE OR REPLACE MACRO wh_is_null_token(n) AS n IS NULL OR n IN ("
     + ", ".join(f"'{t}'" for t in NULL_TOKENS)
     + ")",

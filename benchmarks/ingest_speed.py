@@ -1,0 +1,140 @@
+"""Ingest rows/s against the baselines a user would otherwise have, in one run.
+
+- naive: pandas.read_excel(engine="openpyxl") + to DuckDB (what users write)
+- bare fastexcel: the workbook into Arrow, no cleaning (the practical limit for xlsx here)
+- DuckDB read_csv on the same rows saved as CSV (the limit for CSV)
+- waterwh ingest of the xlsx and of the CSV: layout detection, cleaning, parsing, lineage, loading
+
+Usage: python -m benchmarks.ingest_speed [--rows 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import xlsxwriter
+
+from ingest.files import ingest_paths
+
+HEADER = ["序号", "项目名称", "所在乡镇", "建设性质", "级别", "总投资", "年度计划投资", "本月完成",
+          "年度累计完成", "开工以来累计完成", "建设状态", "滞后原因"]
+TOWNS = ["城关镇", "青石镇", "龙潭镇", "白沙乡", "清河镇", "柳林乡", "桃源镇", "石门乡"]
+
+
+def make_rows(n: int, seed: int = 7) -> list[list[object]]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        total = round(rng.uniform(100, 90000), 2)
+        plan = round(total * rng.uniform(0.1, 0.6), 2)
+        ytd = round(plan * rng.uniform(0.2, 1.2), 2)
+        since = round(ytd + rng.uniform(0, total - ytd if total > ytd else 0), 2)
+        # a realistic share of messy cells: full-width digits, thousands separators, text
+        ytd_cell: object = ytd
+        r = rng.random()
+        if r < 0.02:
+            ytd_cell = f"{ytd:,.2f}"
+        elif r < 0.03:
+            ytd_cell = "—"
+        rows.append([str(i + 1), f"第{i + 1}号水利工程", rng.choice(TOWNS), rng.choice(["新建", "续建", "扩建"]),
+                     rng.choice(["县重点", "市重点", "省重点"]), total, plan, round(ytd / 9, 2), ytd_cell, since,
+                     rng.choice(["在建", "未开工", "基本完工"]), rng.choice(["", "", "", "资金未到位", "设计变更"])])
+    return rows
+
+
+def write_files(folder: Path, n: int) -> tuple[Path, Path]:
+    rows = make_rows(n)
+    xlsx = folder / "bench.xlsx"
+    wb = xlsxwriter.Workbook(str(xlsx), {"constant_memory": True})
+    ws = wb.add_worksheet("台账")
+    ws.write_row(0, 0, ["青溪县2025年1-10月重点项目投资台账"])
+    ws.write_row(1, 0, HEADER)
+    for i, row in enumerate(rows):
+        ws.write_row(i + 2, 0, row)
+    wb.close()
+    csv = folder / "bench.csv"
+    with csv.open("w", encoding="utf-8") as f:
+        f.write("青溪县2025年1-10月重点项目投资台账\n" + ",".join(HEADER) + "\n")
+        for row in rows:
+            f.write(",".join(f'"{c}"' if isinstance(c, str) and "," in c else str(c) for c in row) + "\n")
+    return xlsx, csv
+
+
+def best_of(repeat: int, fn) -> float:  # noqa: ANN001
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def naive_pandas(xlsx: Path) -> None:
+    import pandas as pd
+
+    df = pd.read_excel(xlsx, engine="openpyxl", header=1)
+    con = duckdb.connect()
+    con.register("df", df)
+    con.execute("CREATE TABLE t AS SELECT * FROM df")
+    con.close()
+
+
+def bare_fastexcel(xlsx: Path) -> None:
+    import fastexcel
+
+    fastexcel.read_excel(str(xlsx)).load_sheet(0, header_row=1).to_arrow()
+
+
+def duckdb_read_csv(csv: Path) -> None:
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}', skip=1, header=true)")
+    con.close()
+
+
+def waterwh_ingest(path: Path) -> None:
+    con = duckdb.connect()
+    [r] = ingest_paths(con, [path], max_file_bytes=1 << 40)
+    assert r.status in ("loaded", "partial"), r.error
+    con.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    n = args.rows
+    with tempfile.TemporaryDirectory() as d:
+        xlsx, csv = write_files(Path(d), n)
+        res = {}
+        if not args.skip_naive:
+            res["naive pandas+openpyxl (xlsx)"] = best_of(1, lambda: naive_pandas(xlsx))
+        res["bare fastexcel → Arrow (xlsx)"] = best_of(args.repeat, lambda: bare_fastexcel(xlsx))
+        res["waterwh ingest (xlsx)"] = best_of(args.repeat, lambda: waterwh_ingest(xlsx))
+        res["DuckDB read_csv (csv)"] = best_of(args.repeat, lambda: duckdb_read_csv(csv))
+        res["waterwh ingest (csv)"] = best_of(args.repeat, lambda: waterwh_ingest(csv))
+    out = {k: {"seconds": round(v, 3), "rows_per_s": round(n / v)} for k, v in res.items()}
+    ratios = {
+        "xlsx: waterwh vs naive (×, higher is better)": round(res.get("naive pandas+openpyxl (xlsx)", 0)
+                                                               / res["waterwh ingest (xlsx)"], 2),
+        "xlsx: waterwh time / bare fastexcel time": round(res["waterwh ingest (xlsx)"]
+                                                          / res["bare fastexcel → Arrow (xlsx)"], 2),
+        "csv: waterwh time / read_csv time": round(res["waterwh ingest (csv)"] / res["DuckDB read_csv (csv)"], 2),
+    }
+    report = {"rows": n, "columns": len(HEADER), "results": out, "ratios": ratios}
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
