@@ -19,7 +19,7 @@ from ingest.sql_parsers import install_macros
 
 CORRECTION = re.compile(r"更正|修正|修订|更新|重报|第[二三四五]版|v[2-9]\b", re.IGNORECASE)
 
-Progress = Callable[[str, int], None]
+ANNOTATED_SUFFIX = ".检查标注.xlsx"  # written by `waterwh check` next to the clerk's file
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -41,8 +41,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 def _hidden(f: Path, root: Path) -> bool:
     rel = f.relative_to(root)
-    # Excel's lock files (~$name.xlsx) and dot-files are never ledgers.
-    return any(part.startswith((".", "~$")) for part in rel.parts)
+    # Excel's lock files (~$name.xlsx), dot-files and our own annotated copies are never ledgers.
+    return any(part.startswith((".", "~$")) for part in rel.parts) or f.name.endswith(ANNOTATED_SUFFIX)
 
 
 def display_name(path: Path, roots: Iterable[Path]) -> str:

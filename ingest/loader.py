@@ -369,8 +369,9 @@ class SheetLoader:
             name = col.lstrip("!")
             m = self.layout.mapped(name)
             header = m.header if m else name
+            letter = _sql_str(column_letter(m.index)) if m else "NULL"
             parts.append(
-                f"SELECT __row, {_sql_str(name)} AS column_name, {_sql_str(header)} AS header, "
+                f"SELECT __row, {_sql_str(name)} AS column_name, {_sql_str(header)} AS header, {letter} AS letter, "
                 f"{_q('i_' + col)} AS reason, CASE WHEN {reject} THEN 'row_rejected' "
                 f"ELSE 'cell_nulled' END AS action FROM sheet_parsed "
                 f"WHERE row_kind = 'data' AND {_q('i_' + col)} IS NOT NULL"
@@ -383,7 +384,7 @@ class SheetLoader:
             SELECT {_sql_str(str(self.ctx['load_id']))}, {_sql_str(str(self.ctx['file_name']))},
                    {_sql_str(result.sheet)}, q.__row, q.column_name, q.header,
                    CASE q.column_name {raw_lookup or "WHEN '' THEN NULL"} END, q.reason, q.action,
-                   {_sql_str(self.spec.ledger_type)}
+                   {_sql_str(self.spec.ledger_type)}, q.letter
             FROM ({" UNION ALL ".join(parts)}) q JOIN sheet_rows r USING (__row)
             ORDER BY q.__row, q.column_name
         """)
@@ -436,3 +437,13 @@ class SheetLoader:
             FROM ({unions}) u JOIN spans s ON s.r = u.__row ORDER BY u.__row, u.measure
         """)
         self.con.execute("DROP TABLE spans")
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → spreadsheet letters (0 → A, 26 → AA)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out

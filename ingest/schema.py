@@ -45,6 +45,7 @@ AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
         ("reason", "VARCHAR"),
         ("action", "VARCHAR"),
         ("ledger_type", "VARCHAR"),
+        ("column_letter", "VARCHAR"),  # the spreadsheet column (A, B, …) the clerk sees
     ],
     # Versions of one ledger (type × scope × period); the newest load of a ledger is current.
     "ledger_versions": [

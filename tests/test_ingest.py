@@ -14,7 +14,7 @@ P1 = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", 
 P2 = ["2", "青石镇供水工程", "青石镇", "新建", "市重点", 5200, 1800, 100, 900, 900, "在建", "设计变更"]
 
 
-def ingest(con: duckdb.DuckDBPyConnection, *paths: Path):  # noqa: ANN201
+def ingest(con: duckdb.DuckDBPyConnection, *paths: Path):
     return ingest_paths(con, list(paths), max_file_bytes=50_000_000)
 
 

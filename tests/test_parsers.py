@@ -91,7 +91,7 @@ amounts = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, a
 
 @settings(max_examples=60, deadline=None)
 @given(amounts, st.sampled_from(["plain", "western", "chinese", "fullwidth", "noise", "spaces"]))
-def test_number_round_trips_every_written_form(con: duckdb.DuckDBPyConnection, value, form: str) -> None:  # noqa: ANN001
+def test_number_round_trips_every_written_form(con: duckdb.DuckDBPyConnection, value, form: str) -> None:
     text = f"{value:.2f}"
     if form == "western":
         text = f"{value:,.2f}"
@@ -109,14 +109,14 @@ def test_number_round_trips_every_written_form(con: duckdb.DuckDBPyConnection, v
 
 @settings(max_examples=60, deadline=None)
 @given(amounts, st.sampled_from([("元", 0.0001), ("万元", 1), ("亿元", 10000)]))
-def test_unit_conversion_to_wan(con: duckdb.DuckDBPyConnection, value, unit: tuple[str, float]) -> None:  # noqa: ANN001
+def test_unit_conversion_to_wan(con: duckdb.DuckDBPyConnection, value, unit: tuple[str, float]) -> None:
     got = one(con, "wh_to_wan(wh_norm(?), 1)", f"{value}{unit[0]}")
     assert got == pytest.approx(float(value) * unit[1], rel=1e-12, abs=1e-9)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.decimals(min_value=0, max_value=150, places=2))
-def test_percent_sign_always_divides_by_100(con: duckdb.DuckDBPyConnection, value) -> None:  # noqa: ANN001
+def test_percent_sign_always_divides_by_100(con: duckdb.DuckDBPyConnection, value) -> None:
     for sign in ("%", "％"):
         got = one(con, "wh_pct(wh_norm(?), FALSE)", f"{value}{sign}")
         assert got == pytest.approx(float(value) / 100)

@@ -12,7 +12,13 @@ from ingest.files import ingest_paths
 from ingest.periods import Period
 
 
-def check_file(path: Path, period: Period | None, console: Console) -> bool:
+def annotated_path(path: Path) -> Path:
+    from ingest.files import ANNOTATED_SUFFIX
+
+    return path.with_name(path.stem + ANNOTATED_SUFFIX)
+
+
+def check_file(path: Path, period: Period | None, console: Console, out: Path | None = None) -> bool:
     if not path.is_file():
         console.print(f"[red]{path}: no such file[/]")
         return False
@@ -40,15 +46,24 @@ def check_file(path: Path, period: Period | None, console: Console) -> bool:
         if s.unmapped:
             console.print(f"未识别的表头 (ignored): {'、'.join(s.unmapped)}")
     problems = con.execute(
-        "SELECT sheet, row_number, header, raw_value, reason, action FROM audit.quarantine ORDER BY sheet, row_number"
+        "SELECT sheet, row_number, column_letter, header, raw_value, reason, action FROM audit.quarantine "
+        "ORDER BY sheet, row_number, column_letter"
     ).fetchall()
     if problems:
         t = Table(title=f"问题 ({len(problems)})")
-        for c in ("sheet", "row", "column", "value", "problem", "action"):
-            t.add_column(c)
-        for p in problems:
-            t.add_row(*(str(x) if x is not None else "" for x in p))
+        for c in ("sheet", "cell", "column", "value", "problem", "action"):
+            t.add_column(c, overflow="fold")
+        for sheet, row, letter, header, raw, reason, action in problems:
+            t.add_row(sheet, f"{letter or ''}{row}", header or "", raw or "", reason, action)
         console.print(t)
+    sheet_errors = {s.sheet: s.error for s in result.sheets if s.error}
+    if problems or sheet_errors:
+        from ingest.annotate import annotate
+
+        target = annotate(
+            path, [(p[0], p[1], p[2], p[5], p[6]) for p in problems], sheet_errors, out or annotated_path(path)
+        )
+        console.print(f"标注后的文件 (annotated copy): {target}")
     con.close()
     ok = result.status in ("loaded", "unchanged") and not problems
     console.print("[green]OK: no problems found[/]" if ok else "[red]Problems found: please fix and resend[/]")

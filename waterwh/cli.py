@@ -128,11 +128,14 @@ def ingest(
 def check(
     file: Annotated[Path, typer.Argument(help="One ledger file, as a district clerk would send it.")],
     period: Annotated[str | None, typer.Option(help="Override the period: YYYY-MM.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the annotated copy.")] = None,
 ) -> None:
-    """Validate one ledger without loading it: what was recognised and every problem."""
+    """Validate one ledger without loading it: what was recognised and every problem.
+
+    Writes an annotated copy (FILE.检查标注.xlsx) with the bad cells highlighted and commented."""
     from waterwh.checkfile import check_file
 
-    ok = check_file(file, _period(period), console)
+    ok = check_file(file, _period(period), console, out)
     raise typer.Exit(0 if ok else 1)
 
 
