@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -67,7 +66,7 @@ def write_files(folder: Path, n: int) -> tuple[Path, Path]:
     return xlsx, csv
 
 
-def best_of(repeat: int, fn) -> float:  # noqa: ANN001
+def best_of(repeat: int, fn) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -82,6 +82,11 @@ MACROS = [
         WHEN header_is_pct AND wh_number(n) > 1 THEN wh_number(n) / 100
         WHEN wh_number(n) > 1.5 THEN wh_number(n) / 100
         ELSE wh_number(n) END""",
+    # "2023年6月底", "10月上旬": that month (in the ledger's year when none is written) on a given day.
+    """CREATE OR REPLACE MACRO wh_month_day(n, year_hint, day_of_month) AS make_date(
+        coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
+        CAST(regexp_extract(n, '(\\d{1,2})\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前)?$', 1) AS INTEGER),
+        day_of_month)""",
     # Dates: Excel serials, ISO/Chinese/slashed dates, and "6月底"/"10月上旬" in the ledger's year.
     """CREATE OR REPLACE MACRO wh_date(n, year_hint) AS CASE
         WHEN wh_is_null_token(n) THEN NULL
@@ -96,15 +101,9 @@ MACROS = [
                     AS INTEGER)))
         WHEN regexp_matches(n, '^(\\d{4}\\s*[年/.-])?\\s*\\d{1,2}\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前|$)')
             THEN try(CASE
-                WHEN regexp_matches(n, '上旬|初') THEN make_date(
-                    coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
-                    CAST(regexp_extract(n, '(\\d{1,2})\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前)?$', 1) AS INTEGER), 10)
-                WHEN regexp_matches(n, '中旬') THEN make_date(
-                    coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
-                    CAST(regexp_extract(n, '(\\d{1,2})\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前)?$', 1) AS INTEGER), 20)
-                ELSE last_day(make_date(
-                    coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
-                    CAST(regexp_extract(n, '(\\d{1,2})\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前)?$', 1) AS INTEGER), 1))
+                WHEN regexp_matches(n, '上旬|初') THEN wh_month_day(n, year_hint, 10)
+                WHEN regexp_matches(n, '中旬') THEN wh_month_day(n, year_hint, 20)
+                ELSE last_day(wh_month_day(n, year_hint, 1))
                 END)
         END""",
     "CREATE OR REPLACE MACRO wh_rank(n) AS "

@@ -18,8 +18,17 @@ from waterwh import pipeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-GROUP_FIELDS = ["project_count", "started_count", "on_schedule_count", "behind_schedule_count",
-                "total_investment_wan", "annual_plan_wan", "ytd_completed_wan", "ytd_completion_rate", "start_rate"]
+GROUP_FIELDS = [
+    "project_count",
+    "started_count",
+    "on_schedule_count",
+    "behind_schedule_count",
+    "total_investment_wan",
+    "annual_plan_wan",
+    "ytd_completed_wan",
+    "ytd_completion_rate",
+    "start_rate",
+]
 
 
 def q(p: Published, sql: str, params: list[object] | None = None) -> list[tuple]:
@@ -42,8 +51,11 @@ def test_published_file_is_a_symlink_to_a_version(published: Published) -> None:
 
 
 def test_investment_summary_equals_answer_key(published: Published) -> None:
-    rows = q(published, f"SELECT report_period_end, grouping, grouping_value, {', '.join(GROUP_FIELDS)} "
-                        "FROM marts.rpt_investment_summary")
+    rows = q(
+        published,
+        f"SELECT report_period_end, grouping, grouping_value, {', '.join(GROUP_FIELDS)} "
+        "FROM marts.rpt_investment_summary",
+    )
     got = {(str(r[0]), r[1], r[2]): dict(zip(GROUP_FIELDS, r[3:], strict=True)) for r in rows}
     by_period = published.answer["investment"]["by_period"]
     assert by_period, "answer key has no investment periods"
@@ -64,9 +76,12 @@ def test_investment_summary_equals_answer_key(published: Published) -> None:
 def test_investment_snapshot_rows_equal_answer_key(published: Published) -> None:
     projects = published.answer["investment"]["projects"]
     for period, want_rows in projects.items():
-        rows = q(published, "SELECT project_name, ytd_completed_wan, annual_plan_wan, since_start_completed_wan, "
-                            "status, on_schedule FROM marts.fct_investment_snapshot WHERE report_period_end = ?",
-                 [period])
+        rows = q(
+            published,
+            "SELECT project_name, ytd_completed_wan, annual_plan_wan, since_start_completed_wan, "
+            "status, on_schedule FROM marts.fct_investment_snapshot WHERE report_period_end = ?",
+            [period],
+        )
         got = {r[0]: r for r in rows}
         assert len(got) == len(want_rows) == len(rows), f"{period}: {len(rows)} rows vs {len(want_rows)} projects"
         for w in want_rows:
@@ -77,27 +92,38 @@ def test_investment_snapshot_rows_equal_answer_key(published: Published) -> None
 
 
 def test_file_counts_reconcile_with_answer_key(published: Published) -> None:
-    loads = {r[0]: r[1:] for r in q(published, "SELECT file_name, rows_read, rows_loaded, rows_quarantined, "
-                                                "rows_skipped, status FROM audit.file_loads")}
+    loads = {
+        r[0]: r[1:]
+        for r in q(
+            published,
+            "SELECT file_name, rows_read, rows_loaded, rows_quarantined, rows_skipped, status FROM audit.file_loads",
+        )
+    }
     for f in published.answer["files"]:
         got = loads.get(f["path"])
         assert got is not None, f"{f['path']} not in audit.file_loads"
-        want = [sum(s[k] for s in f["sheets"]) for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")]
+        want = [
+            sum(s[k] for s in f["sheets"]) for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")
+        ]
         assert list(got[:4]) == want, f"{f['path']}: {got[:4]} != {want}"
         assert got[0] == got[1] + got[2] + got[3]
 
 
 def test_quarantined_rows_are_the_bad_ones(published: Published) -> None:
-    got = {(r[0], r[1], r[2]) for r in q(published, "SELECT file_name, sheet, row_number FROM audit.quarantine "
-                                                      "WHERE action = 'row_rejected'")}
+    got = {
+        (r[0], r[1], r[2])
+        for r in q(published, "SELECT file_name, sheet, row_number FROM audit.quarantine WHERE action = 'row_rejected'")
+    }
     want = {(x["path"], x["sheet"], x["row_number"]) for x in published.answer["quarantine"]}
     assert want, "the samples contain bad rows on purpose"
     assert got == want
 
 
 def test_reported_total_mismatches_are_flagged(published: Published) -> None:
-    mism = {(r[0], r[1]) for r in q(published, "SELECT source_file, source_row FROM marts.fct_reported_total "
-                                                 "WHERE NOT matches")}
+    mism = {
+        (r[0], r[1])
+        for r in q(published, "SELECT source_file, source_row FROM marts.fct_reported_total WHERE NOT matches")
+    }
     for m in published.answer["reported_totals"]["mismatches"]:
         assert (m["path"], m["row_number"]) in mism
 
@@ -127,10 +153,13 @@ def test_failing_check_keeps_published_file_byte_identical(published: Published,
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     # 年度累计 (5000) far above 开工以来累计 (100): a clerk swapped the columns
     bad = ["1", "石门乡堤防加固工程", "石门乡", "新建", "县重点", 9000, 6000, 100, 5000, 100, "在建", ""]
-    write_xlsx(settings.landing_dir / "石门乡补报.xlsx", {"S": investment_rows("石门乡2025年1-12月重点项目投资台账", [bad])})
+    write_xlsx(
+        settings.landing_dir / "石门乡补报.xlsx", {"S": investment_rows("石门乡2025年1-12月重点项目投资台账", [bad])}
+    )
     env = {**os.environ, "WATERWH_HOME": str(settings.home)}
-    proc = subprocess.run([str(Path(sys.executable).with_name("waterwh")), "run"], env=env,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("waterwh")), "run"], env=env, capture_output=True, text=True, check=False
+    )
     assert proc.returncode != 0, proc.stdout
     assert "Not published" in proc.stdout and "ytd" in (proc.stdout + proc.stderr).lower()
     assert settings.published_path.resolve() == target
@@ -142,9 +171,12 @@ def test_failing_check_keeps_published_file_byte_identical(published: Published,
 def _figures(path: Path) -> list[tuple]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute(
-            "SELECT report_period_end, grouping, grouping_value, project_count, ytd_completed_wan, "
-            "annual_plan_wan, ytd_completion_rate FROM marts.rpt_investment_summary ORDER BY 1, 2, 3"
-        ).fetchall() + con.execute("SELECT count(*), sum(ytd_completed_wan) FROM marts.fct_investment_snapshot").fetchall()
+        return (
+            con.execute(
+                "SELECT report_period_end, grouping, grouping_value, project_count, ytd_completed_wan, "
+                "annual_plan_wan, ytd_completion_rate FROM marts.rpt_investment_summary ORDER BY 1, 2, 3"
+            ).fetchall()
+            + con.execute("SELECT count(*), sum(ytd_completed_wan) FROM marts.fct_investment_snapshot").fetchall()
+        )
     finally:
         con.close()

@@ -24,18 +24,27 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def test_counts_reconcile_and_lineage(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    rows = investment_rows("青溪县2025年1-3月重点项目投资台账", [P1, [], P2],
-                           ["", "合计", "", "", "", 15000, 6000, 300, 2100, 9000, "", ""])
+    rows = investment_rows(
+        "青溪县2025年1-3月重点项目投资台账",
+        [P1, [], P2],
+        ["", "合计", "", "", "", 15000, 6000, 300, 2100, 9000, "", ""],
+    )
     rows += [["注：数据截至3月31日"], ["填报人：张三"]]
     f = write_xlsx(tmp_path / "inv.xlsx", {"Sheet1": rows})
     [r] = ingest(con, f)
     s = r.sheets[0]
-    assert (r.status, s.ledger_type, s.ledger_scope, str(s.period.end)) == ("loaded", "investment", "青溪县", "2025-03-31")
+    assert (r.status, s.ledger_type, s.ledger_scope, str(s.period.end)) == (
+        "loaded",
+        "investment",
+        "青溪县",
+        "2025-03-31",
+    )
     assert (s.rows_read, s.rows_loaded, s.rows_quarantined, s.rows_skipped) == (6, 2, 0, 4)
     assert s.rows_read == s.rows_loaded + s.rows_quarantined + s.rows_skipped
     got = con.execute(
         "SELECT source_row, project_name, ytd_completed, source_file, source_sheet, file_sha256 = ? "
-        "FROM raw.investment_ledger ORDER BY source_row", [r.sha256]
+        "FROM raw.investment_ledger ORDER BY source_row",
+        [r.sha256],
     ).fetchall()
     assert [(g[0], g[1], float(g[2])) for g in got] == [(3, P1[1], 1200.0), (5, P2[1], 900.0)]
     assert all(g[3] == "inv.xlsx" and g[4] == "Sheet1" and g[5] for g in got)
@@ -44,7 +53,9 @@ def test_counts_reconcile_and_lineage(tmp_path: Path, con: duckdb.DuckDBPyConnec
         "WHERE measure = 'ytd_completed'"
     ).fetchall()
     assert [(t[0], t[1], float(t[2]), t[3], t[4]) for t in totals] == [("total", "ytd_completed", 2100.0, 3, 5)]
-    fl = con.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_skipped, status FROM audit.file_loads").fetchall()
+    fl = con.execute(
+        "SELECT rows_read, rows_loaded, rows_quarantined, rows_skipped, status FROM audit.file_loads"
+    ).fetchall()
     assert fl == [(6, 2, 0, 4, "loaded")]
 
 
@@ -57,14 +68,18 @@ def test_same_file_twice_adds_nothing(tmp_path: Path, con: duckdb.DuckDBPyConnec
 
 
 def test_correction_supersedes_and_keeps_history(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    a = write_xlsx(tmp_path / "青溪县投资台账2025年03月.xlsx", {"S": investment_rows("青溪县2025年1-3月台账", [P1, P2])})
+    a = write_xlsx(
+        tmp_path / "青溪县投资台账2025年03月.xlsx", {"S": investment_rows("青溪县2025年1-3月台账", [P1, P2])}
+    )
     fixed = [*P2[:8], 950, *P2[9:]]
-    b = write_xlsx(tmp_path / "青溪县投资台账2025年03月(更正).xlsx",
-                   {"S": investment_rows("青溪县2025年1-3月台账", [P1, fixed])})
+    b = write_xlsx(
+        tmp_path / "青溪县投资台账2025年03月(更正).xlsx", {"S": investment_rows("青溪县2025年1-3月台账", [P1, fixed])}
+    )
     results = ingest(con, tmp_path)
     assert [r.file_name for r in results] == [a.name, b.name]  # the correction loads last
     versions = con.execute(
-        "SELECT file_name, version_no, is_current FROM audit.ledger_versions ORDER BY version_no").fetchall()
+        "SELECT file_name, version_no, is_current FROM audit.ledger_versions ORDER BY version_no"
+    ).fetchall()
     assert versions == [(a.name, 1, False), (b.name, 2, True)]
     assert con.execute("SELECT count(*) FROM raw.investment_ledger").fetchone() == (4,)  # history stays
 
@@ -88,27 +103,33 @@ def test_bad_cells_and_rows_are_quarantined_with_reasons(tmp_path: Path, con: du
 
 
 def test_two_row_merged_header_and_units(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    rows = [["青溪县2025年1-6月重点项目投资完成情况"], ["单位：万元"],
-            ["序号", "项目名称", "所在乡镇", "总投资(亿元)", "年度计划投资", "", "", "", "建设状态"],
-            ["", "", "", "", "", "本月完成", "年度累计完成", "开工以来累计完成", ""],
-            ["1", "城关镇排水管网", "城关镇", "1.234567", "3000", "100", "１,２００.５", "76652.0##paidbegin##1", "在建"]]
+    rows = [
+        ["青溪县2025年1-6月重点项目投资完成情况"],
+        ["单位：万元"],
+        ["序号", "项目名称", "所在乡镇", "总投资(亿元)", "年度计划投资", "", "", "", "建设状态"],
+        ["", "", "", "", "", "本月完成", "年度累计完成", "开工以来累计完成", ""],
+        ["1", "城关镇排水管网", "城关镇", "1.234567", "3000", "100", "１,２００.５", "76652.0##paidbegin##1", "在建"],
+    ]
     merges = {"S": [(2, 5, 2, 7, "投资完成情况")]}
     f = write_xlsx(tmp_path / "m.xlsx", {"S": rows}, merges)
     [r] = ingest(con, f)
     assert r.status == "loaded", r.error
     got = con.execute(
         "SELECT total_investment, annual_plan, period_completed, ytd_completed, since_start_completed "
-        "FROM raw.investment_ledger").fetchone()
+        "FROM raw.investment_ledger"
+    ).fetchone()
     assert [float(x) for x in got] == [12345.67, 3000.0, 100.0, 1200.5, 76652.01]
 
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
-    [("empty.xlsx", b"", "文件为空"),
-     ("truncated.xlsx", None, "损坏"),
-     ("notes.txt", b"hello", "不支持的文件类型"),
-     ("fake.xlsx", b"this is not a workbook", "不是有效的Excel文件"),
-     ("encrypted.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "密码")],
+    [
+        ("empty.xlsx", b"", "文件为空"),
+        ("truncated.xlsx", None, "损坏"),
+        ("notes.txt", b"hello", "不支持的文件类型"),
+        ("fake.xlsx", b"this is not a workbook", "不是有效的Excel文件"),
+        ("encrypted.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "密码"),
+    ],
 )
 def test_bad_files_fail_clearly_and_others_still_load(
     tmp_path: Path, con: duckdb.DuckDBPyConnection, name: str, content: bytes | None, message: str
@@ -128,7 +149,9 @@ def test_bad_files_fail_clearly_and_others_still_load(
 
 
 def test_unknown_layout_names_missing_headers(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    f = write_xlsx(tmp_path / "x.xlsx", {"S": [["青溪县2025年3月"], ["序号", "项目名称", "所在乡镇", "备注"], ["1", "a", "b", ""]]})
+    f = write_xlsx(
+        tmp_path / "x.xlsx", {"S": [["青溪县2025年3月"], ["序号", "项目名称", "所在乡镇", "备注"], ["1", "a", "b", ""]]}
+    )
     [r] = ingest(con, f)
     assert r.status == "failed"
     assert "项目投资台账" in r.error and "total_investment" in r.error
@@ -141,11 +164,16 @@ def test_missing_period_is_rejected_with_message(tmp_path: Path, con: duckdb.Duc
 
 
 def test_gbk_csv_with_blank_lines_keeps_row_numbers(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    text = "青溪县2025年1-3月重点项目投资台账\n\n" + ",".join(
-        ["序号", "项目名称", "所在乡镇", "总投资", "年度计划投资", "年度累计完成"]) + "\n1,甲项目,城关镇,100,50,\"1,234\"\n\n2,乙项目,青石镇,200,80,30\n"
+    text = (
+        "青溪县2025年1-3月重点项目投资台账\n\n"
+        + ",".join(["序号", "项目名称", "所在乡镇", "总投资", "年度计划投资", "年度累计完成"])
+        + '\n1,甲项目,城关镇,100,50,"1,234"\n\n2,乙项目,青石镇,200,80,30\n'
+    )
     f = tmp_path / "inv.csv"
     f.write_bytes(text.encode("gbk"))
     [r] = ingest(con, f)
     assert r.status == "loaded", r.error
-    rows = con.execute("SELECT source_row, project_name, ytd_completed FROM raw.investment_ledger ORDER BY 1").fetchall()
+    rows = con.execute(
+        "SELECT source_row, project_name, ytd_completed FROM raw.investment_ledger ORDER BY 1"
+    ).fetchall()
     assert [(a, b, float(c)) for a, b, c in rows] == [(4, "甲项目", 1234.0), (6, "乙项目", 30.0)]
