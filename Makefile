@@ -30,9 +30,12 @@ $(BIN)/waterwh: pyproject.toml uv.lock | $(UV)
 setup: $(BIN)/waterwh
 
 demo: setup
-	rm -rf "$(WATERWH_HOME)/landing"
+	rm -rf "$(WATERWH_HOME)/landing" "$(WATERWH_HOME)/samples"
 	mkdir -p "$(WATERWH_HOME)/landing"
-	$(BIN)/waterwh samples --out "$(WATERWH_HOME)/landing" --scale small --seed 42
+	$(BIN)/waterwh samples --out "$(WATERWH_HOME)/samples" --scale small --seed 42
+	# the ledgers go to the landing folder; the answer key stays beside them, not in it
+	cp -r "$(WATERWH_HOME)/samples/." "$(WATERWH_HOME)/landing/"
+	rm "$(WATERWH_HOME)/landing/answer_key.json"
 	$(BIN)/waterwh run
 	@echo
 	@echo "Next:"

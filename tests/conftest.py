@@ -32,7 +32,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
 
     home = tmp_path_factory.mktemp("home")
     settings = Settings.from_env(home)
-    key = generate(settings.landing_dir, scale="small", seed=42)
+    samples = home / "samples"
+    key = generate(samples, scale="small", seed=42)
+    shutil.copytree(samples, settings.landing_dir, ignore=shutil.ignore_patterns("answer_key.json"))
     result = pipeline.run(settings)
     assert result.published, result.message
     return Published(settings, json.loads(key.read_text(encoding="utf-8")), result)
