@@ -225,14 +225,33 @@ class SheetLoader:
                 exprs.append(f"wh_rank_of({n}) AS {_q(c.name + '_of')}")
             elif c.type == "period":
                 exprs.append(f"{n} AS {_q(c.name + '_label')}")
-            else:  # text
-                exprs.append(f"{n} AS {col}")
+            else:  # text: '—', '/' and the like mean "nothing", not the text "—"
+                exprs.append(f"CASE WHEN NOT wh_is_null_token({n}) THEN {n} END AS {col}")
             if c.qualified:
                 exprs.append(f"CASE WHEN {col} IS NOT NULL THEN wh_qualifier({n}) END AS {_q(c.name + '_qualifier')}")
                 exprs.append(f"CASE WHEN {col} IS NULL AND {given} THEN {n} END AS {_q(c.name + '_text')}")
-            if c.not_null:
-                issues.append((f"CASE WHEN NOT ({given}) THEN {bad}'为必填项，不能为空' END", "!" + c.name))
+        if self.spec.columns:
+            issues = [self._required(i, e, name) for i, (e, name) in enumerate(issues)]
+            have = {name for _, name in issues}
+            for m in self.layout.columns:
+                if m.spec.not_null and "!" + m.spec.name not in have:
+                    n, header = _q("m_" + m.spec.name), m.header.replace("_", " ")
+                    issues.append((
+                        f"CASE WHEN wh_is_null_token({n}) THEN '「{header}」为必填项，不能为空' END",
+                        "!" + m.spec.name,
+                    ))
         return inputs, exprs, issues
+
+    def _required(self, _i: int, expr: str, name: str) -> tuple[str, str]:
+        """A parse problem in a required column rejects the whole row; say so in the same entry."""
+        m = self.layout.mapped(name)
+        if m is None or not m.spec.not_null:
+            return expr, name
+        n, header = _q("m_" + name), m.header.replace("_", " ")
+        return (
+            f"coalesce({expr}, CASE WHEN wh_is_null_token({n}) THEN '「{header}」为必填项，不能为空' END)",
+            "!" + name,
+        )
 
     @staticmethod
     def _enum_case(n: str, values: dict[str, object], kind: str) -> str:
@@ -298,7 +317,7 @@ class SheetLoader:
         result.rows_skipped = result.rows_read - result.rows_loaded - result.rows_quarantined
 
         raw_cols = [n for n, _ in spec.raw_columns()]
-        produced = set(self._produced_columns())
+        produced = {r[0] for r in con.execute("DESCRIBE sheet_parsed").fetchall()}
         lineage = {
             "load_id": _sql_str(str(ctx["load_id"])),
             "ledger_key": _sql_str(result.ledger_key),
@@ -334,12 +353,6 @@ class SheetLoader:
         self._periods_per_row()
         self._quarantine(issues, reject, result)
         self._reported_totals(result)
-
-    def _produced_columns(self) -> list[str]:
-        out = [self.spec.group_target] if self.spec.group_target else []
-        for m in self.layout.columns:
-            out += [n for n, _ in m.spec.output_columns()]
-        return out
 
     def _periods_per_row(self) -> None:
         """Period columns (e.g. 统计期) have few distinct values: parse them in Python once each."""

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from waterwh.config import Settings
@@ -41,13 +42,13 @@ def print_run(console: Console, settings: Settings, r: RunResult) -> None:
     )
     for f in files:
         if f.status == "failed":
-            console.print(f"  [red]✗ {f.file_name}[/]: {f.error}")
+            console.print(f"  [red]✗ {escape(f.file_name)}[/]: {escape(f.error or '')}")
     passed = sum(1 for c in r.checks if c.passed)
     console.print(
         f"Checks: {passed} passed, {len(r.checks_failed)} failed (blocking), {len(r.checks_warned)} warnings"
     )
     for c in r.checks_warned[:10]:
-        console.print(f"  [yellow]! [{c.suite}] {c.name}[/]: {c.message}")
+        console.print(f"  [yellow]! {escape(f'[{c.suite}] {c.name}')}[/]: {escape(c.message)}")
     if r.headline:
         h = r.headline
         console.print(
@@ -59,7 +60,7 @@ def print_run(console: Console, settings: Settings, r: RunResult) -> None:
     if r.published:
         console.print(f"[green]Published[/] {settings.published_path} → {r.published_path}")
     else:
-        console.print(f"[bold red]Not published.[/] {r.message}")
+        console.print(f"[bold red]Not published.[/] {escape(r.message)}")
         console.print(f"The previously published warehouse is unchanged: {settings.published_path}")
 
 
