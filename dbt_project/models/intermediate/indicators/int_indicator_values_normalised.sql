@@ -1,0 +1,155 @@
+{#
+    Indicator ledger rows of current ledger versions, coded and normalised:
+    - indicator_name → indicator_code through the seed indicators (its name_zh or any of its
+      '|'-separated aliases, whitespace ignored); a name the seed does not know gets the code
+      'UNK_' + 8 hex digits of its md5, direction higher_better and is_known = false;
+    - monetary units (元, 万元, 亿元) are converted to 万元 (11.97 亿元 → 119700 万元); other units
+      are kept, spelled canonically (万m3 → 万m³);
+    - achievement_rate is direction-aware: actual / target when higher is better, target / actual
+      when lower is better (单位GDP用水量).
+#}
+
+with
+
+indicator_values as (
+
+    {{ current_data_rows(
+        ref('stg_ledgers__indicator_values'),
+        ref('int_ledger_versions_current'),
+        ref('stg_ledgers__reported_totals')
+    ) }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('indicators') }}
+
+),
+
+area_names as (
+
+    select * from {{ ref('int_admin_area_names') }}
+
+),
+
+alias_lists as (
+
+    select indicator_code, name_zh as alias from indicators
+    union all
+    select indicator_code, unnest(string_split(aliases, '|')) as alias from indicators
+
+),
+
+indicator_aliases as (
+
+    select distinct {{ clean_name('alias') }} as alias, indicator_code
+    from alias_lists
+    where {{ clean_name('alias') }} is not null
+
+),
+
+coded as (
+
+    select
+        indicator_values.*,
+        coalesce(
+            indicator_aliases.indicator_code,
+            'UNK_' || upper(left(md5(indicator_values.indicator_name), 8))
+        ) as indicator_code,
+        indicator_aliases.indicator_code is not null as is_known_indicator,
+        indicators.name_zh as canonical_indicator_name,
+        indicators.unit as canonical_unit,
+        coalesce(indicators.direction, 'higher_better') as direction,
+        area_names.area_code
+    from indicator_values
+    left join indicator_aliases
+        on indicator_values.indicator_name = indicator_aliases.alias
+    left join indicators
+        on indicator_aliases.indicator_code = indicators.indicator_code
+    left join area_names
+        on indicator_values.area_name = area_names.reported_area_name
+    where not indicator_values.is_total_label_row
+
+),
+
+with_units as (
+
+    select
+        *,
+        replace(replace(coalesce(unit, canonical_unit), 'm3', 'm³'), 'M3', 'm³') as unit_reported,
+        case coalesce(unit, canonical_unit)
+            when '元' then 0.0001
+            when '万元' then 1.0
+            when '亿元' then 10000.0
+        end as to_wan_factor
+    from coded
+
+),
+
+converted as (
+
+    select
+        *,
+        case when to_wan_factor is not null then '万元' else unit_reported end as unit_normalised,
+        case
+            when to_wan_factor is not null then round(target_value * to_wan_factor, 6)
+            else target_value
+        end as target_value_normalised,
+        case
+            when to_wan_factor is not null then round(actual_value * to_wan_factor, 6)
+            else actual_value
+        end as actual_value_normalised
+    from with_units
+
+)
+
+select
+    -- keys
+    {{ surrogate_key(['load_id', 'source_sheet', 'source_row']) }} as indicator_value_key,
+    indicator_code,
+    {{ surrogate_key(['stat_period_start', 'stat_period_end', "coalesce(stat_period_type, 'unknown')"]) }} as period_key,
+    area_code,
+
+    -- indicator
+    coalesce(canonical_indicator_name, indicator_name) as indicator_name,
+    indicator_name as reported_indicator_name,
+    is_known_indicator,
+    direction,
+
+    -- where and when
+    area_name,
+    stat_period_start as period_start,
+    stat_period_end as period_end,
+    coalesce(stat_period_type, 'unknown') as period_type,
+    stat_period_label as period_label,
+
+    -- values
+    unit_normalised as unit,
+    unit_reported,
+    target_value_normalised as target_value,
+    actual_value_normalised as actual_value,
+    target_value_qualifier,
+    actual_value_qualifier as qualifier,
+    target_value_text,
+    actual_value_text,
+    case direction
+        when 'lower_better' then {{ safe_ratio('target_value_normalised', 'actual_value_normalised') }}
+        else {{ safe_ratio('actual_value_normalised', 'target_value_normalised') }}
+    end as achievement_rate,
+    completion_rate_reported,
+    yoy_pct,
+    rank,
+    rank_of,
+    remarks,
+
+    -- lineage
+    report_period_end,
+    load_id,
+    ledger_key,
+    ledger_scope,
+    ledger_version_no,
+    source_file,
+    source_sheet,
+    source_row
+from converted

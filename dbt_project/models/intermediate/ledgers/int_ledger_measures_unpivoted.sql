@@ -1,0 +1,192 @@
+{#
+    Every numeric measure of every raw data row, one row per (load, sheet, row, measure), named by
+    the canonical spec column (total_investment, ytd_completed, allocated_amount, ...) as
+    raw.reported_totals.measure names it, plus a `row_count` measure of 1 per data row so that
+    stated counts ("合计41项") reconcile too. All loads, current or not: a stated total is checked
+    against the rows of its own load.
+#}
+
+with
+
+investment as (
+
+    select * from {{ ref('stg_ledgers__investment_lines') }} where not is_total_label_row
+
+),
+
+funding as (
+
+    select * from {{ ref('stg_ledgers__funding_lines') }} where not is_total_label_row
+
+),
+
+river_issues as (
+
+    select * from {{ ref('stg_ledgers__river_issues') }} where not is_total_label_row
+
+),
+
+enforcement_cases as (
+
+    select * from {{ ref('stg_ledgers__enforcement_cases') }} where not is_total_label_row
+
+),
+
+patrols as (
+
+    select * from {{ ref('stg_ledgers__patrols') }} where not is_total_label_row
+
+),
+
+indicator_values as (
+
+    select * from {{ ref('stg_ledgers__indicator_values') }} where not is_total_label_row
+
+),
+
+approval_items as (
+
+    select * from {{ ref('stg_ledgers__approval_items') }} where not is_total_label_row
+
+),
+
+investment_columns as (
+
+    select
+        load_id, source_sheet, source_row,
+        cast(total_investment_wan as decimal(20, 6)) as total_investment,
+        cast(annual_plan_wan as decimal(20, 6)) as annual_plan,
+        cast(period_completed_wan as decimal(20, 6)) as period_completed,
+        cast(ytd_completed_wan as decimal(20, 6)) as ytd_completed,
+        cast(since_start_completed_wan as decimal(20, 6)) as since_start_completed,
+        cast(1 as decimal(20, 6)) as row_count
+    from investment
+
+),
+
+investment_measures as (
+
+    unpivot investment_columns
+    on total_investment, annual_plan, period_completed, ytd_completed, since_start_completed, row_count
+    into name measure value measure_value
+
+),
+
+funding_columns as (
+
+    select
+        load_id, source_sheet, source_row,
+        cast(allocated_amount_wan as decimal(20, 6)) as allocated_amount,
+        cast(received_amount_wan as decimal(20, 6)) as received_amount,
+        cast(spent_amount_wan as decimal(20, 6)) as spent_amount,
+        cast(round(amount_original, 6) as decimal(20, 6)) as amount_original,
+        cast(1 as decimal(20, 6)) as row_count
+    from funding
+
+),
+
+funding_measures as (
+
+    unpivot funding_columns
+    on allocated_amount, received_amount, spent_amount, amount_original, row_count
+    into name measure value measure_value
+
+),
+
+river_issue_columns as (
+
+    select
+        load_id, source_sheet, source_row,
+        cast(penalty_wan as decimal(20, 6)) as penalty,
+        cast(1 as decimal(20, 6)) as row_count
+    from river_issues
+
+),
+
+river_issue_measures as (
+
+    unpivot river_issue_columns
+    on penalty, row_count
+    into name measure value measure_value
+
+),
+
+enforcement_columns as (
+
+    select
+        load_id, source_sheet, source_row,
+        cast(penalty_wan as decimal(20, 6)) as penalty,
+        cast(1 as decimal(20, 6)) as row_count
+    from enforcement_cases
+
+),
+
+enforcement_measures as (
+
+    unpivot enforcement_columns
+    on penalty, row_count
+    into name measure value measure_value
+
+),
+
+patrol_columns as (
+
+    select
+        load_id, source_sheet, source_row,
+        cast(issues_found as decimal(20, 6)) as issues_found,
+        cast(duration_min as decimal(20, 6)) as duration_min,
+        cast(round(distance_km, 6) as decimal(20, 6)) as distance_km,
+        cast(1 as decimal(20, 6)) as row_count
+    from patrols
+
+),
+
+patrol_measures as (
+
+    unpivot patrol_columns
+    on issues_found, duration_min, distance_km, row_count
+    into name measure value measure_value
+
+),
+
+indicator_measures as (
+
+    select load_id, source_sheet, source_row, 'row_count' as measure,
+        cast(1 as decimal(20, 6)) as measure_value
+    from indicator_values
+
+),
+
+approval_measures as (
+
+    select load_id, source_sheet, source_row, 'row_count' as measure,
+        cast(1 as decimal(20, 6)) as measure_value
+    from approval_items
+
+),
+
+unioned as (
+
+    select * from investment_measures
+    union all
+    select * from funding_measures
+    union all
+    select * from river_issue_measures
+    union all
+    select * from enforcement_measures
+    union all
+    select * from patrol_measures
+    union all
+    select * from indicator_measures
+    union all
+    select * from approval_measures
+
+)
+
+select
+    load_id,
+    source_sheet,
+    source_row,
+    measure,
+    measure_value
+from unioned

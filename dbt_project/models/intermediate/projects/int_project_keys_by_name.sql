@@ -1,0 +1,20 @@
+{#
+    Canonical project name → project_key, for ledgers that name a project without its area
+    (funding, approval). Only names that identify exactly one project are listed: a name reported
+    in two areas stays unlinked rather than linked to the wrong one.
+#}
+
+with
+
+projects as (
+
+    select * from {{ ref('int_projects_latest') }}
+
+)
+
+select
+    project_name,
+    min(project_key) as project_key
+from projects
+group by project_name
+having count(*) = 1

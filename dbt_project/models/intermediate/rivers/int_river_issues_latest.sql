@@ -1,0 +1,67 @@
+{#
+    清四乱 issues of current ledger versions as an accumulating snapshot: one row per issue_id,
+    taken from the latest report (latest period end, then latest load) that lists it, so a
+    rectification reported in October overwrites the open status of September.
+#}
+
+with
+
+river_issues as (
+
+    {{ current_data_rows(
+        ref('stg_ledgers__river_issues'),
+        ref('int_ledger_versions_current'),
+        ref('stg_ledgers__reported_totals')
+    ) }}
+
+),
+
+area_names as (
+
+    select * from {{ ref('int_admin_area_names') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by issue_id
+            order by report_period_end desc, ledger_loaded_at desc, load_id desc, source_row desc
+        ) as recency_rank,
+        min(report_period_end) over (partition by issue_id) as first_reported_period_end
+    from river_issues
+    where not is_total_label_row
+      and issue_id is not null
+
+)
+
+select
+    ranked.issue_id,
+    case when ranked.river_name is not null then {{ surrogate_key(['ranked.river_name']) }} end as river_key,
+    area_names.area_code,
+    ranked.category,
+    ranked.found_date,
+    ranked.river_name,
+    ranked.area_name,
+    ranked.discovery_channel,
+    ranked.rectify_status,
+    ranked.rectify_date,
+    ranked.filed,
+    ranked.closed,
+    ranked.penalty_wan,
+    ranked.remarks,
+    ranked.first_reported_period_end,
+    ranked.report_period_end as last_reported_period_end,
+    ranked.load_id,
+    ranked.ledger_key,
+    ranked.ledger_scope,
+    ranked.ledger_version_no,
+    ranked.source_file,
+    ranked.source_sheet,
+    ranked.source_row
+from ranked
+left join area_names
+    on ranked.area_name = area_names.reported_area_name
+where ranked.recency_rank = 1

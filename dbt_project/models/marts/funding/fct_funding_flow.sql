@@ -1,0 +1,58 @@
+{#
+    Money events of funding lines (current ledger versions): one row per funding line × event
+    (allocated 下达 / received 到位 / spent 支出 / drawdown 提款). Every row satisfies
+    amount_wan = amount_original × fx_rate / 10000. Funding ledgers state cumulative positions
+    "截至" their period, so sum events within one report_period_end, never across periods.
+#}
+
+with
+
+events as (
+
+    select * from {{ ref('int_funding_events_unpivoted') }}
+
+),
+
+unambiguous_projects as (
+
+    select * from {{ ref('int_project_keys_by_name') }}
+
+)
+
+select
+    -- keys
+    events.funding_event_key,
+    events.funding_line_key,
+    events.funding_source_key,
+    unambiguous_projects.project_key,
+
+    -- the line
+    events.fund_level,
+    events.fund_program,
+    events.bond_type,
+    events.project_name,
+    events.reported_project_name,
+    events.doc_no,
+
+    -- the event
+    events.event_type,
+    events.event_date,
+    events.is_event_date_stated,
+    events.amount_original,
+    events.currency,
+    events.fx_rate,
+    events.amount_wan,
+
+    -- period and lineage
+    events.report_period_start,
+    events.report_period_end,
+    events.ledger_key,
+    events.ledger_scope,
+    events.load_id,
+    events.ledger_version_no,
+    events.source_file,
+    events.source_sheet,
+    events.source_row
+from events
+left join unambiguous_projects
+    on events.project_name = unambiguous_projects.project_name

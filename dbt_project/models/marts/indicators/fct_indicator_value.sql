@@ -1,0 +1,57 @@
+{#
+    Indicator values (current ledger versions): one row per indicator × area × statistical
+    period as reported. Monetary values are in 万元; other values keep their unit. achievement_rate
+    is direction-aware (see int_indicator_values_normalised).
+#}
+
+with
+
+indicator_values as (
+
+    select * from {{ ref('int_indicator_values_normalised') }}
+
+)
+
+select
+    -- keys
+    indicator_value_key,
+    indicator_code,
+    area_code,
+    period_key,
+
+    -- what, where, when
+    indicator_name,
+    reported_indicator_name,
+    area_name,
+    period_start,
+    period_end,
+    period_type,
+    period_label,
+
+    -- values
+    unit,
+    unit_reported,
+    target_value,
+    actual_value,
+    achievement_rate,
+    direction,
+    qualifier,
+    target_value_qualifier,
+    target_value_text,
+    actual_value_text,
+    completion_rate_reported,
+    yoy_pct,
+    rank,
+    rank_of,
+    remarks,
+
+    -- lineage
+    report_period_end,
+    ledger_key,
+    ledger_scope,
+    load_id,
+    ledger_version_no,
+    source_file,
+    source_sheet,
+    source_row
+from indicator_values

@@ -1,0 +1,49 @@
+{#
+    River-chief patrols: one row per patrol event (chief × river segment × date), current ledger
+    versions, deduplicated across cumulative logs.
+#}
+
+with
+
+patrols as (
+
+    select * from {{ ref('int_patrols_deduplicated') }}
+
+)
+
+select
+    -- keys
+    patrol_key,
+    river_key,
+    area_code,
+
+    -- who, where, when
+    chief_name,
+    chief_level,
+    river_name,
+    segment,
+    area_name,
+    patrol_date,
+
+    -- measures
+    duration_min,
+    distance_km,
+    issues_found,
+    issues_found_qualifier,
+    issue_type,
+
+    -- handling
+    handling_status,
+    closed_date,
+    remarks,
+
+    -- lineage
+    report_period_end,
+    ledger_key,
+    ledger_scope,
+    load_id,
+    ledger_version_no,
+    source_file,
+    source_sheet,
+    source_row
+from patrols

@@ -1,0 +1,45 @@
+{#
+    清四乱 issues as an accumulating snapshot: one row per issue, as of its latest report.
+#}
+
+with
+
+river_issues as (
+
+    select * from {{ ref('int_river_issues_latest') }}
+
+)
+
+select
+    -- keys
+    issue_id,
+    river_key,
+    area_code,
+
+    -- the issue
+    category,
+    found_date,
+    river_name,
+    area_name,
+    discovery_channel,
+
+    -- lifecycle
+    rectify_status,
+    rectify_date,
+    case when rectify_date is not null then date_diff('day', found_date, rectify_date) end as days_to_rectify,
+    filed,
+    closed,
+    penalty_wan,
+    remarks,
+
+    -- lineage
+    first_reported_period_end,
+    last_reported_period_end,
+    ledger_key,
+    ledger_scope,
+    load_id,
+    ledger_version_no,
+    source_file,
+    source_sheet,
+    source_row
+from river_issues

@@ -1,0 +1,54 @@
+with
+
+source as (
+
+    select * from {{ source('ledgers', 'investment_ledger') }}
+
+),
+
+renamed as (
+
+    select
+        -- lineage
+        {{ lineage_columns() }},
+
+        -- identifiers and attributes
+        {{ clean_text('seq_no') }} as seq_no,
+        {{ clean_name('project_name') }} as project_name,
+        {{ clean_name('parent_project') }} as parent_project,
+        {{ clean_name('admin_area') }} as area_name,
+        {{ clean_name('project_type') }} as project_type,
+        construction_nature,
+        priority_level,
+        status,
+        investment_basis,
+        {{ clean_text('responsible_unit') }} as responsible_unit,
+
+        -- amounts (万元)
+        total_investment as total_investment_wan,
+        annual_plan as annual_plan_wan,
+        period_completed as period_completed_wan,
+        ytd_completed as ytd_completed_wan,
+        since_start_completed as since_start_completed_wan,
+
+        -- rates and progress as stated in the ledger (fractions)
+        ytd_completion_rate as ytd_completion_rate_reported,
+        physical_progress,
+        physical_progress_qualifier,
+        {{ clean_text('physical_progress_text') }} as physical_progress_text,
+
+        -- schedule
+        start_date,
+        planned_finish as planned_finish_date,
+        on_schedule_reported,
+        {{ clean_text('delay_reason') }} as delay_reason,
+        {{ clean_text('remarks') }} as remarks,
+
+        -- light categorisation
+        {{ is_total_label('project_name') }} or {{ is_total_label('seq_no') }} as is_total_label_row
+
+    from source
+
+)
+
+select * from renamed
