@@ -34,7 +34,7 @@ select
         when regexp_matches(river_name, '(湖|海|荡|淀|泊)$') then 'lake'
         else 'river'
     end as water_body_type,
-    mode(area_name) as area_name,
+    {{ stable_mode("area_name") }} as area_name,
     min(seen_date) as first_seen_date,
     max(seen_date) as last_seen_date,
     count(*) as mention_count

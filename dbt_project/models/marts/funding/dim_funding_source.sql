@@ -24,8 +24,8 @@ sources as (
         {{ surrogate_key(['fund_level', 'fund_program']) }} as funding_source_key,
         fund_level,
         fund_program,
-        mode(bond_type) as bond_type,
-        mode(currency) as currency,
+        {{ stable_mode("bond_type") }} as bond_type,
+        {{ stable_mode("currency") }} as currency,
         count(*) as line_count
     from lines
     where not is_total_label_row

@@ -44,7 +44,7 @@ unknown as (
         indicator_code,
         min(reported_indicator_name) as name_zh,
         cast(null as varchar) as aliases,
-        mode(unit) as unit,
+        {{ stable_mode("unit") }} as unit,
         'higher_better' as direction,
         'non_additive' as additivity,
         false as is_known

@@ -46,7 +46,7 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by alias_name, project_key order by source_rank) as name_rank
+        row_number() over (partition by alias_name, project_key order by source_rank, project_name) as name_rank
     from names
 
 )
