@@ -26,6 +26,8 @@ class Settings:
     keep_published: int = 5
     # A publish whose fact row count falls below this share of the previous one is stopped.
     min_row_share_vs_previous: float = 0.5
+    # Where a failed run is reported besides the log file (notifications.jsonl, always written).
+    notify: NotifySettings = field(default_factory=lambda: NotifySettings())
 
     @property
     def landing_dir(self) -> Path:
@@ -49,6 +51,20 @@ class Settings:
         return self.home / "staging"
 
     @property
+    def staging_db(self) -> Path:
+        """The file a run builds. One fixed name (runs are serialised by the run lock), so dbt's
+        profile does not change between runs and dbt can parse partially."""
+        return self.staging_dir / "warehouse.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def notifications_log(self) -> Path:
+        return self.home / "notifications.jsonl"
+
+    @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
@@ -59,4 +75,31 @@ class Settings:
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
         raw = home or os.environ.get("WATERWH_HOME") or PROJECT_ROOT / "var"
-        return cls(home=Path(raw).resolve())
+        return cls(home=Path(raw).resolve(), notify=NotifySettings.from_env())
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Failure notifications. A webhook (企业微信/钉钉 robot, or any URL taking JSON) and SMTP are
+    optional; the log file under $WATERWH_HOME is always written."""
+
+    webhook_url: str | None = None
+    webhook_kind: str = "json"  # json | wecom | dingtalk
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    email_from: str = "waterwh@localhost"
+    email_to: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls) -> NotifySettings:
+        env = os.environ.get
+        smtp = env("WATERWH_NOTIFY_SMTP")  # host[:port]
+        host, _, port = (smtp or "").partition(":")
+        return cls(
+            webhook_url=env("WATERWH_NOTIFY_WEBHOOK") or None,
+            webhook_kind=env("WATERWH_NOTIFY_WEBHOOK_KIND", "json"),
+            smtp_host=host or None,
+            smtp_port=int(port or 25),
+            email_from=env("WATERWH_NOTIFY_EMAIL_FROM", "waterwh@localhost"),
+            email_to=tuple(a.strip() for a in env("WATERWH_NOTIFY_EMAIL_TO", "").split(",") if a.strip()),
+        )

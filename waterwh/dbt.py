@@ -36,6 +36,17 @@ class DbtResult:
     log_tail: str
 
 
+def die_with_parent() -> None:
+    """In the child: receive SIGKILL when the job dies, so a killed job leaves no dbt writing on."""
+    import contextlib
+    import ctypes
+    import signal
+
+    # not Linux: no such call; the next run still cleans staging under the run lock
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
@@ -60,7 +71,8 @@ def run_dbt(settings: Settings, db_path: Path, *args: str) -> DbtResult:
     (target).mkdir(parents=True, exist_ok=True)
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
-    proc = subprocess.run(cmd, env=dbt_env(settings, db_path), capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, env=dbt_env(settings, db_path), capture_output=True, text=True, check=False,
+                          preexec_fn=die_with_parent)
     nodes: list[DbtNodeResult] = []
     if results_file.exists():
         data = json.loads(results_file.read_text(encoding="utf-8"))

@@ -1,7 +1,14 @@
-"""The nightly job: ingest → dbt build → audit → publish. One core for the CLI and Dagster."""
+"""The nightly job: ingest → dbt build → audit → publish. One core for the CLI and Dagster.
+
+`NightlyRun` is one run, stage by stage. `waterwh run` calls every stage in order (`run()`);
+Dagster calls one stage per asset inside the same open run (orchestration/). While a run is
+open it holds the run lock and owns the staging file; closing it publishes nothing by itself: a
+run that did not reach `publish()` is logged, reported, notified and its staging file deleted.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -9,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 
 import duckdb
 
@@ -20,10 +28,15 @@ from ingest.schema import ensure_schema
 from waterwh import publish as pub
 from waterwh.config import PROJECT_ROOT, Settings
 from waterwh.dbt import DbtResult, run_dbt
+from waterwh.faults import pause_point
 
 
 class StageFailed(Exception):
     """A stage refused to go on; the message says what and where."""
+
+    def __init__(self, message: str, outcome: str = "failed_build") -> None:
+        super().__init__(message)
+        self.outcome = outcome
 
 
 @dataclass
@@ -31,13 +44,16 @@ class RunResult:
     run_id: str
     started_at: datetime
     finished_at: datetime | None = None
-    outcome: str = "running"  # published, failed_checks, failed_build, failed_ingest, no_data, error
+    outcome: str = "running"  # published, failed_checks, failed_build, failed_ingest, error
     published: bool = False
     published_path: Path | None = None
     files: list[FileResult] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     message: str = ""
     headline: dict[str, object] = field(default_factory=dict)
+    previous_headline: dict[str, object] = field(default_factory=dict)
+    report_path: Path | None = None
+    data_docs: Path | None = None  # Great Expectations Data Docs of this run
 
     @property
     def checks_failed(self) -> list[CheckResult]:
@@ -65,6 +81,183 @@ def new_run_id(now: datetime) -> str:
 
 Hook = Callable[[str], None]
 
+# dbt's unit tests check code, not data: CI runs them; the nightly build checks the data.
+DBT_BUILD_ARGS = ("build", "--exclude", "test_type:unit")
+
+
+class NightlyRun:
+    """One run of the nightly job. Use as a context manager; call the stages in order."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        landing: Path | None = None,
+        period: Period | None = None,
+        run_id: str | None = None,
+        on_stage: Hook | None = None,
+        on_file: Callable[[FileResult], None] | None = None,
+        notify: bool = True,
+    ) -> None:
+        self.settings = settings
+        self._notify = notify  # Dagster reports failed runs through its own run-failure sensor
+        self.landing = landing or settings.landing_dir
+        self.period = period
+        self._on_stage = on_stage or (lambda _s: None)
+        self._user_on_file = on_file
+        now = self._now()
+        self.result = RunResult(run_id or new_run_id(now), now)
+        self.staging = settings.staging_db
+        self.previous: Path | None = None
+        self.stages_done: set[str] = set()
+        self._exit = contextlib.ExitStack()
+
+    def _stage(self, name: str) -> None:
+        self._on_stage(name)
+        pause_point(self.settings.home, name)
+
+    def _on_file(self, f: FileResult) -> None:
+        if self._user_on_file:
+            self._user_on_file(f)
+        pause_point(self.settings.home, "ingest:file")
+
+    def _now(self) -> datetime:
+        return datetime.now(self.settings.timezone).replace(tzinfo=None)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> NightlyRun:
+        self._exit.enter_context(pub.run_lock(self.settings))
+        try:
+            pub.clean_staging(self.settings)  # what a killed run left behind
+            self.settings.staging_dir.mkdir(parents=True, exist_ok=True)
+            self.previous = pub.current_version(self.settings)
+            self._stage("prepare")
+            if self.previous is not None:
+                # history and the raw layer carry over; the published file itself is never opened for writing
+                shutil.copyfile(self.previous, self.staging)
+                self.result.previous_headline = headline(self.previous)
+        except BaseException:
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            r = self.result
+            if exc is not None and r.outcome in ("running", "published") and not r.published:
+                r.outcome = "error"
+                r.message = f"{type(exc).__name__}: {exc}"
+            elif r.outcome == "running":
+                r.outcome = "incomplete"
+                r.message = r.message or "the run ended before it reached publishing"
+            r.finished_at = self._now()
+            from waterwh.run_report import write_run_report
+
+            r.report_path = write_run_report(self.settings, r)
+            if not r.published:
+                _log_run(self.settings, r)
+                for f in (self.staging, self.staging.with_name(self.staging.name + ".wal")):
+                    f.unlink(missing_ok=True)
+                if self._notify:
+                    from waterwh.notify import notify_failed_run
+
+                    notify_failed_run(self.settings, r)
+        finally:
+            self._exit.close()
+
+    def fail(self, exc: StageFailed) -> None:
+        self.result.outcome = exc.outcome
+        self.result.message = str(exc)
+
+    # -- stages ------------------------------------------------------------------------------
+
+    def ingest(self) -> list[FileResult]:
+        self._stage("ingest")
+        if not self.landing.exists():
+            raise StageFailed(
+                f"landing folder {self.landing} does not exist (put ledgers there or pass --landing)",
+                "failed_ingest",
+            )
+        con = duckdb.connect(str(self.staging))
+        try:
+            ensure_schema(con)
+            self.result.files = ingest_paths(
+                con, [self.landing], max_file_bytes=self.settings.max_file_bytes, run_id=self.result.run_id,
+                period=self.period, roots=[self.landing], on_file=self._on_file,
+            )
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        self.stages_done.add("ingest")
+        return self.result.files
+
+    def build(self) -> DbtResult:
+        """dbt build on the staging file (the CLI's way; Dagster runs dbt itself, then record_dbt)."""
+        self._stage("build")
+        dbt = run_dbt(self.settings, self.staging, *DBT_BUILD_ARGS)
+        self.record_dbt(dbt)
+        return dbt
+
+    def record_dbt(self, dbt: DbtResult) -> None:
+        self.result.checks += dbt_checks(dbt)
+        if dbt.returncode != 0 and not any(not c.passed for c in self.result.checks):
+            raise StageFailed(f"dbt build failed:\n{dbt.log_tail}")
+        self.stages_done.add("build")
+        if self.result.checks_failed:
+            self._refuse_publishing()
+
+    def _refuse_publishing(self) -> None:
+        r = self.result
+        r.outcome = "failed_checks"
+        lines = [f"  ✗ [{c.suite}] {c.name}: {c.message}" for c in r.checks_failed[:20]]
+        r.message = "publishing refused: blocking checks failed\n" + "\n".join(lines)
+
+    def validate(self) -> list[CheckResult]:
+        """The Great Expectations suites, on frames read from the staging file."""
+        self._stage("validate")
+        if self.result.checks_failed:
+            return []  # the data already failed; GX would only repeat it
+        from expectations.validate import validate
+
+        docs = self.settings.reports_dir / "gx" / self.result.run_id
+        found = validate(self.staging, self.previous, self.settings.min_row_share_vs_previous,
+                         docs_dir=docs, run_name=self.result.run_id)
+        self.result.data_docs = docs / "index.html"
+        self.result.checks += found
+        self.stages_done.add("validate")
+        if self.result.checks_failed:
+            self._refuse_publishing()
+        return found
+
+    def publish(self) -> bool:
+        """Publish the staging file if and only if every blocking check passed."""
+        r = self.result
+        missing = [s for s in ("ingest", "build", "validate") if s not in self.stages_done]
+        if missing and not r.checks_failed:
+            r.outcome = "incomplete"
+            r.message = (f"publishing refused: this run did not {', '.join(missing)}; "
+                         "only a run of every stage publishes")
+            return False
+        if r.checks_failed:
+            self._refuse_publishing()
+            return False
+        if not r.checks:
+            r.outcome = "failed_checks"
+            r.message = "publishing refused: no check ran on this build"
+            return False
+        self._stage("record")
+        r.headline = headline(self.staging)
+        r.outcome = "published"
+        r.published = True
+        _record_run(self.settings, self.staging, r)
+        self._stage("publish")
+        r.published_path = pub.publish(self.settings, self.staging, r.run_id)
+        self._stage("done")
+        return True
+
 
 def run(
     settings: Settings,
@@ -74,80 +267,18 @@ def run(
     on_file: Callable[[FileResult], None] | None = None,
 ) -> RunResult:
     """Run the nightly job once. Never raises for data problems: see `RunResult.outcome`."""
-    landing = landing or settings.landing_dir
-    stage = on_stage or (lambda _s: None)
-    now = datetime.now(settings.timezone).replace(tzinfo=None)
-    result = RunResult(new_run_id(now), now)
-    with pub.run_lock(settings):
-        pub.clean_staging(settings)
-        settings.staging_dir.mkdir(parents=True, exist_ok=True)
-        staging = settings.staging_dir / f"{result.run_id}.duckdb"
-        previous = pub.current_version(settings)
+    with NightlyRun(settings, landing=landing, period=period, on_stage=on_stage, on_file=on_file) as nightly:
         try:
-            stage("prepare")
-            if previous is not None:
-                shutil.copyfile(previous, staging)
-            stage("ingest")
-            _ingest(settings, staging, landing, period, result, on_file)
-            stage("build")
-            # unit tests check code, not data: CI runs them; the nightly build checks the data
-            dbt = run_dbt(settings, staging, "build", "--exclude", "test_type:unit")
-            result.checks += _dbt_checks(dbt)
-            if dbt.returncode != 0 and not any(not c.passed for c in result.checks):
-                raise StageFailed(f"dbt build failed:\n{dbt.log_tail}")
-            stage("validate")
-            if not result.checks_failed:
-                from expectations.validate import validate
-
-                result.checks += validate(staging, previous, settings.min_row_share_vs_previous)
-            if result.checks_failed:
-                result.outcome = "failed_checks"
-                lines = [f"  ✗ [{c.suite}] {c.name}: {c.message}" for c in result.checks_failed[:20]]
-                result.message = "publishing refused: blocking checks failed\n" + "\n".join(lines)
-                return result
-            stage("record")
-            result.headline = headline(staging)
-            result.outcome = "published"
-            result.published = True
-            _record_run(settings, staging, result)
-            stage("publish")
-            result.published_path = pub.publish(settings, staging, result.run_id)
-            stage("done")
-            return result
+            nightly.ingest()
+            nightly.build()
+            nightly.validate()
+            nightly.publish()
         except StageFailed as exc:
-            result.outcome = result.outcome if result.outcome != "running" else "failed_build"
-            result.message = str(exc)
-            return result
-        finally:
-            result.finished_at = datetime.now(settings.timezone).replace(tzinfo=None)
-            if not result.published:
-                _log_run(settings, result)
-                staging.unlink(missing_ok=True)
+            nightly.fail(exc)
+    return nightly.result
 
 
-def _ingest(
-    settings: Settings,
-    staging: Path,
-    landing: Path,
-    period: Period | None,
-    result: RunResult,
-    on_file: Callable[[FileResult], None] | None,
-) -> None:
-    if not landing.exists():
-        raise StageFailed(f"landing folder {landing} does not exist (put ledgers there or pass --landing)")
-    con = duckdb.connect(str(staging))
-    try:
-        ensure_schema(con)
-        result.files = ingest_paths(
-            con, [landing], max_file_bytes=settings.max_file_bytes, run_id=result.run_id,
-            period=period, roots=[landing], on_file=on_file,
-        )
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-
-
-def _dbt_checks(dbt: DbtResult) -> list[CheckResult]:
+def dbt_checks(dbt: DbtResult) -> list[CheckResult]:
     out = []
     for n in dbt.nodes:
         name = n.unique_id.split(".", 2)[-1]
@@ -160,30 +291,28 @@ def _dbt_checks(dbt: DbtResult) -> list[CheckResult]:
     return out
 
 
+HEADLINE_KEYS = [
+    "report_period_end", "project_count", "total_investment_wan", "annual_plan_wan", "ytd_completed_wan",
+    "ytd_completion_rate", "start_rate", "on_schedule_count", "behind_schedule_count",
+]
+
+
 def headline(db: Path) -> dict[str, object]:
-    con = duckdb.connect(str(db), read_only=True)
+    """The leadership figures of the latest report period (empty before there is any)."""
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return {}
     try:
         row = con.execute(
-            """
-            SELECT report_period_end, project_count, total_investment_wan, annual_plan_wan,
-                   ytd_completed_wan, ytd_completion_rate, start_rate, on_schedule_count,
-                   behind_schedule_count
-            FROM marts.rpt_investment_summary
-            WHERE grouping = 'all'
-            ORDER BY report_period_end DESC LIMIT 1
-            """
+            f"SELECT {', '.join(HEADLINE_KEYS)} FROM marts.rpt_investment_summary "
+            "WHERE grouping = 'all' ORDER BY report_period_end DESC LIMIT 1"
         ).fetchall()
-        row = row[0] if row else None
     except duckdb.Error:
-        row = None
+        row = []
     finally:
         con.close()
-    if row is None:
-        return {}
-    keys = ["report_period_end", "project_count", "total_investment_wan", "annual_plan_wan",
-            "ytd_completed_wan", "ytd_completion_rate", "start_rate", "on_schedule_count",
-            "behind_schedule_count"]
-    return dict(zip(keys, row, strict=True))
+    return dict(zip(HEADLINE_KEYS, row[0], strict=True)) if row else {}
 
 
 def _run_row(result: RunResult) -> list[object]:
@@ -206,7 +335,7 @@ def _record_run(settings: Settings, staging: Path, result: RunResult) -> None:
     con = duckdb.connect(str(staging))
     try:
         known = {r[0] for r in con.execute("SELECT run_id FROM audit.runs").fetchall()}
-        for past in _read_log(settings):
+        for past in read_run_log(settings):
             if past["run_id"] not in known:
                 con.execute(
                     "INSERT INTO audit.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -236,8 +365,12 @@ def _log_run(settings: Settings, result: RunResult) -> None:
         f.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
 
 
-def _read_log(settings: Settings) -> list[dict[str, object]]:
+def read_run_log(settings: Settings) -> list[dict[str, object]]:
     path = settings.home / "runs.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        with contextlib.suppress(json.JSONDecodeError):  # a line cut short by a killed run
+            out.append(json.loads(line))
+    return out

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from waterwh.config import Settings
+from waterwh.faults import pause_point
 
 
 class RunLocked(Exception):
@@ -54,6 +55,7 @@ def publish(settings: Settings, staging_file: Path, run_id: str) -> Path:
     target = settings.versions_dir / f"waterwh-{run_id}.duckdb"
     os.replace(staging_file, target)
     _fsync_dir(settings.versions_dir)
+    pause_point(settings.home, "publish:renamed")
     point_at(settings, target)
     prune(settings)
     return target
