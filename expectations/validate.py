@@ -40,7 +40,14 @@ def _describe(res) -> tuple[str, int]:
     return msg, n
 
 
-def validate(db_path: Path, previous_db: Path | None = None, min_row_share: float = 0.5) -> list[CheckResult]:
+def validate(
+    db_path: Path,
+    previous_db: Path | None = None,
+    min_row_share: float = 0.5,
+    docs_dir: Path | None = None,
+    run_name: str | None = None,
+) -> list[CheckResult]:
+    """Every suite on frames read from `db_path`; with `docs_dir`, GX Data Docs of this run there."""
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -51,12 +58,18 @@ def validate(db_path: Path, previous_db: Path | None = None, min_row_share: floa
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     except Exception:
         pass
+    if docs_dir is not None:
+        ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
     source = ctx.data_sources.add_pandas("warehouse")
     out: list[CheckResult] = []
     con = duckdb.connect(str(db_path), read_only=True)
     try:
         for suite in suites():
-            out += _run_suite(ctx, source, con, suite)
+            out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name)
             if suite.volume_table and previous_db is not None:
                 out.append(_volume_check(con, previous_db, suite, min_row_share))
     finally:
@@ -64,8 +77,12 @@ def validate(db_path: Path, previous_db: Path | None = None, min_row_share: floa
     return out
 
 
-def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite) -> list[CheckResult]:
+DOCS_SITE = "waterwh"
+
+
+def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: bool, run_name: str | None):
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
 
     try:
         df = con.execute(suite.sql).df()
@@ -77,7 +94,12 @@ def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite) -> lis
     for exp in suite.expectations:
         gsuite.add_expectation(exp.model_copy() if hasattr(exp, "model_copy") else exp)
     vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gsuite))
-    result = vd.run(batch_parameters={"dataframe": df})
+    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
+    checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"checkpoint_{suite.name}", validation_definitions=[vd],
+                                                   actions=actions, result_format="SUMMARY"))
+    run = checkpoint.run(batch_parameters={"dataframe": df},
+                         run_id=RunIdentifier(run_name=run_name) if run_name else None)
+    [result] = run.run_results.values()
     out = []
     for res in result.results:
         msg, n = _describe(res)
