@@ -189,7 +189,10 @@ class SheetLoader:
                     c.name,
                 ))
             elif c.type in ("decimal", "int"):
+                # "68.05%" in a value column is a percentage: stored as the fraction 0.6805
                 val = f"wh_number({n})"
+                if c.type == "decimal":
+                    val += f" / CASE WHEN contains({n}, '%') THEN 100 ELSE 1 END"
                 exprs.append(f"CAST(round({val}) AS BIGINT) AS {col}" if c.type == "int" else f"{val} AS {col}")
                 if not c.qualified:
                     issues.append((

@@ -5,6 +5,8 @@
       'UNK_' + 8 hex digits of its md5, direction higher_better and is_known = false;
     - monetary units (元, 万元, 亿元) are converted to 万元 (11.97 亿元 → 119700 万元); other units
       are kept, spelled canonically (万m3 → 万m³);
+    - values of unit % are fractions: a value above 1 is in points (85.77 → 0.8577), as a cell
+      written "85.77%" already is (ingest divides it);
     - achievement_rate is direction-aware: actual / target when higher is better, target / actual
       when lower is better (单位GDP用水量).
 #}
@@ -94,10 +96,12 @@ converted as (
         case when to_wan_factor is not null then '万元' else unit_reported end as unit_normalised,
         case
             when to_wan_factor is not null then round(target_value * to_wan_factor, 6)
+            when unit_reported = '%' and target_value > 1 then round(target_value / 100, 6)
             else target_value
         end as target_value_normalised,
         case
             when to_wan_factor is not null then round(actual_value * to_wan_factor, 6)
+            when unit_reported = '%' and actual_value > 1 then round(actual_value / 100, 6)
             else actual_value
         end as actual_value_normalised
     from with_units

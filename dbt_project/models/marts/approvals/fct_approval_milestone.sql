@@ -29,6 +29,7 @@ select
     milestones.reported_item,
     milestones.authority,
     milestones.status,
+    {{ label_zh('approval_status', 'milestones.status') }} as status_zh,
     milestones.planned_date,
     milestones.actual_date,
     coalesce(

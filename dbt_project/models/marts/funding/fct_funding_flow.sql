@@ -28,6 +28,7 @@ select
 
     -- the line
     events.fund_level,
+    {{ label_zh('fund_level', 'events.fund_level') }} as fund_level_zh,
     events.fund_program,
     events.bond_type,
     events.project_name,
@@ -36,6 +37,7 @@ select
 
     -- the event
     events.event_type,
+    {{ label_zh('event_type', 'events.event_type') }} as event_type_zh,
     events.event_date,
     events.is_event_date_stated,
     events.amount_original,

@@ -31,6 +31,7 @@ aggregated as (
 select
     report_period_end,
     fund_level,
+    {{ label_zh('fund_level', 'aggregated.fund_level') }} as fund_level_zh,
     fund_program,
     line_count,
     allocated_wan,

@@ -35,6 +35,7 @@ select
     actual_value,
     achievement_rate,
     direction,
+    {{ label_zh('direction', 'indicator_values.direction') }} as direction_zh,
     qualifier,
     target_value_qualifier,
     target_value_text,

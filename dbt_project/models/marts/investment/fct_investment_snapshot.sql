@@ -107,9 +107,12 @@ final as (
         parent_project,
         area_name,
         priority_level,
+        {{ label_zh('priority_level', 'judged.priority_level') }} as priority_level_zh,
         construction_nature,
+        {{ label_zh('construction_nature', 'judged.construction_nature') }} as construction_nature_zh,
         project_type,
         status,
+        {{ label_zh('status', 'judged.status') }} as status_zh,
         investment_basis,
         responsible_unit,
         is_anonymised,
@@ -147,6 +150,8 @@ final as (
         case
             when on_schedule = false then coalesce(delay_reason_category_matched, 'OTHER')
         end as delay_reason_category,
+        {{ delay_category_zh("case when judged.on_schedule = false then coalesce(judged.delay_reason_category_matched, 'OTHER') end") }}
+            as delay_reason_category_zh,
         delay_reason_categories,
 
         -- lineage

@@ -20,6 +20,7 @@ select
     -- who, where, when
     chief_name,
     chief_level,
+    {{ label_zh('chief_level', 'patrols.chief_level') }} as chief_level_zh,
     river_name,
     segment,
     area_name,
@@ -34,6 +35,7 @@ select
 
     -- handling
     handling_status,
+    {{ label_zh('handling_status', 'patrols.handling_status') }} as handling_status_zh,
     closed_date,
     remarks,
 

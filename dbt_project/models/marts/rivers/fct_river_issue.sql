@@ -18,6 +18,7 @@ select
 
     -- the issue
     category,
+    {{ label_zh('issue_category', 'river_issues.category') }} as category_zh,
     found_date,
     river_name,
     area_name,
@@ -25,6 +26,7 @@ select
 
     -- lifecycle
     rectify_status,
+    {{ label_zh('handling_status', 'river_issues.rectify_status') }} as rectify_status_zh,
     rectify_date,
     case when rectify_date is not null then date_diff('day', found_date, rectify_date) end as days_to_rectify,
     filed,
