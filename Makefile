@@ -8,13 +8,16 @@ export WATERWH_HOME ?= $(CURDIR)/var
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
+# Superset pins old pandas/SQLAlchemy: its own environment, from its own lock, with the same duckdb 2.0.0
+BI_VENV := .venv-superset
 
-.PHONY: help setup demo test test-fast lint docs bench clean
+.PHONY: help setup bi bi-lock demo test test-fast lint docs bench serve screenshots clean
 
 help:
 	@echo "make demo   — set up, generate sample ledgers, run the nightly job, show where to look"
 	@echo "make test   — install test dependencies and run the test suite"
 	@echo "make lint   — ruff"
+	@echo "make serve  — Dagster UI + daemon on localhost:$${WATERWH_DAGSTER_PORT:-3000} (nightly schedule, landing sensor)"
 	@echo "make docs   — dbt docs generate + serve"
 	@echo "make bench  — benchmarks (not run by CI)"
 
@@ -28,6 +31,21 @@ $(BIN)/waterwh: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 setup: $(BIN)/waterwh
+
+# --compile-bytecode: PYTHONDONTWRITEBYTECODE is set on these machines and Superset's commands
+# would otherwise recompile ~9k modules each time (db upgrade 52 s instead of 21 s).
+$(BI_VENV)/bin/superset: bi/requirements-superset.lock | $(UV)
+	test -x $(BI_VENV)/bin/python || "$(UV)" venv --quiet --python $(PYTHON) $(BI_VENV)
+	"$(UV)" pip sync --quiet --python $(BI_VENV)/bin/python --compile-bytecode bi/requirements-superset.lock
+	@touch $@
+
+bi: $(BI_VENV)/bin/superset
+
+# Re-lock Superset's environment (not run by CI). The constraints are Superset's own pinned
+# requirements/base.txt minus the pins that conflict with 6.1.0 (flask-cors, sqlglot, redis).
+bi-lock: | $(UV)
+	"$(UV)" pip compile bi/requirements-superset.in -c bi/constraints-superset.txt --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o bi/requirements-superset.lock
 
 demo: setup
 	rm -rf "$(WATERWH_HOME)/landing" "$(WATERWH_HOME)/samples"
@@ -45,7 +63,7 @@ demo: setup
 	@echo "  quarantined rows    : $(BIN)/waterwh sql -c \"SELECT file_name, sheet, row_number, header, raw_value, reason FROM audit.quarantine\""
 	@echo "  check one ledger    : $(BIN)/waterwh check <file.xlsx>"
 
-test: setup
+test: setup bi
 	"$(UV)" sync --frozen --group dev --python $(PYTHON)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup
@@ -62,8 +80,18 @@ docs: setup
 	  $(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project --target-path "$(WATERWH_HOME)/dbt/docs"
 	cd "$(WATERWH_HOME)/dbt/docs" && $(CURDIR)/$(BIN)/python -m http.server $${WATERWH_DOCS_PORT:-8080}
 
+serve: setup bi
+	$(BIN)/waterwh bi setup
+	$(BIN)/python -m waterwh.serve
+
+# Screenshots of every dashboard for docs/screenshots/ (the browser test, keeping its pictures).
+screenshots: setup bi
+	"$(UV)" sync --frozen --group dev --python $(PYTHON)
+	WATERWH_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/test_bi.py -k every_dashboard_renders
+
 bench: setup
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache dbt_project/target dbt_project/logs
+	rm -rf var .pytest_cache .ruff_cache dbt_project/target dbt_project/logs $(BI_VENV)

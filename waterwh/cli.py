@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from waterwh.config import Settings
@@ -201,9 +202,24 @@ app.add_typer(bi_app, name="bi")
 
 
 @bi_app.command("setup")
-def bi_setup() -> None:
-    """Register the warehouse in Superset and import the dashboards."""
-    _not_built("bi setup", "issue 8 (Superset dashboards)")
+def bi_setup(home: HomeOpt = None) -> None:
+    """Register the published warehouse in Superset (read-only) and import the dashboards of bi/assets.
+
+    Idempotent; after editing bi/assets/*.yaml it updates the dashboards in place."""
+    from waterwh import bi
+
+    settings = _settings(home)
+    if not settings.published_path.exists():
+        err.print(f"[bold red]Nothing published yet under {settings.home}[/]: run `waterwh run` or `make demo` first.")
+        raise typer.Exit(1)
+    try:
+        bi.setup(settings, say=console.print)
+    except bi.BiNotInstalled as exc:
+        err.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    except RuntimeError as exc:
+        err.print(f"[bold red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from exc
 
 
 def main() -> None:  # pragma: no cover

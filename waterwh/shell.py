@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 from rich.console import Console
 
@@ -23,6 +25,8 @@ def shell(settings: Settings, query: str | None, console: Console) -> int:
         if query is not None:
             return _run(con, query, console)
         console.print(HELP.format(version=duckdb.__version__))
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  (line editing and history at the prompt)
         buf = ""
         while True:
             try:

@@ -1,0 +1,40 @@
+"""Superset configuration for waterwh (Superset 6.1, SQLite metadata, the DuckDB warehouse read-only).
+
+Loaded through SUPERSET_CONFIG_PATH. `waterwh bi setup` / `make serve` set the environment:
+  SUPERSET_SECRET_KEY    generated on first run into $WATERWH_HOME/superset/secret_key (owner-only)
+  WATERWH_SUPERSET_HOME  $WATERWH_HOME/superset: metadata database, logs
+"""
+
+import os
+
+SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]  # no default: a fixed key would be a shared secret
+
+_home = os.path.abspath(os.environ["WATERWH_SUPERSET_HOME"])
+os.makedirs(_home, exist_ok=True)
+SQLALCHEMY_DATABASE_URI = f"sqlite:///{os.path.join(_home, 'superset.db')}?check_same_thread=false"
+
+# duckdb:/// file URIs count as "unsafe" for Superset; the warehouse is one.
+PREVENT_UNSAFE_DB_CONNECTIONS = False
+
+# Never serve numbers from before a publish: no data cache at all (DuckDB answers in milliseconds).
+DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
+
+# localhost, or behind the bureau's own reverse proxy which terminates HTTPS
+TALISMAN_ENABLED = False
+
+# Chinese UI. LANGUAGES must be set too, or the login page crashes ("reading 'flag'").
+BABEL_DEFAULT_LOCALE = "zh"
+LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "us", "name": "English"}}
+
+# Charts default to the latest report period through Jinja's filter_values() and a subquery for
+# the latest period (bi/provision.py). Subqueries in chart filters are otherwise refused; here only
+# admins edit charts (viewers are read-only) and analysts have SQL Lab on the same data anyway.
+FEATURE_FLAGS = {"ENABLE_TEMPLATE_PROCESSING": True, "ALLOW_ADHOC_SUBQUERY": True}
+
+WTF_CSRF_ENABLED = True
+SQLLAB_TIMEOUT = 60
+SUPERSET_WEBSERVER_TIMEOUT = 60
+ROW_LIMIT = 50000
+# Superset fetches nothing from the internet here; keep it from trying.
+PREFERRED_DATABASES: list[str] = ["DuckDB"]

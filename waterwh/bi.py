@@ -1,0 +1,132 @@
+"""Superset for leadership dashboards: its own environment, secrets under $WATERWH_HOME, provisioning.
+
+Superset pins old pandas/SQLAlchemy, so it lives in `.venv-superset` (built by `make bi` from
+bi/requirements-superset.lock, with DuckDB 2.0.0 like every reader of the warehouse). This module
+runs its commands there; nothing of Superset is imported into waterwh's own environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from waterwh.config import PROJECT_ROOT, Settings
+
+BI_VENV = PROJECT_ROOT / ".venv-superset"
+BI_DIR = PROJECT_ROOT / "bi"
+SUPERSET_VERSION = "6.1.0"  # bi/requirements-superset.in
+USERS = ("admin", "viewer", "analyst")
+
+
+class BiNotInstalled(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BiPaths:
+    home: Path  # $WATERWH_HOME/superset
+
+    @property
+    def marker(self) -> Path:
+        return self.home / f".initialised-{SUPERSET_VERSION}"
+
+    def secret_file(self, name: str) -> Path:
+        return self.home / "secrets" / name
+
+
+def paths(settings: Settings) -> BiPaths:
+    return BiPaths(settings.home / "superset")
+
+
+def _owner_only_file(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def secret(settings: Settings, name: str, env_var: str | None = None) -> tuple[str, bool]:
+    """(value, newly generated). From the environment when set; else kept in an owner-only file."""
+    if env_var and os.environ.get(env_var):
+        return os.environ[env_var], False
+    path = paths(settings).secret_file(name)
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip(), False
+    value = secrets.token_urlsafe(24)
+    _owner_only_file(path, value + "\n")
+    return value, True
+
+
+def password(settings: Settings, user: str) -> tuple[str, bool]:
+    return secret(settings, f"{user}_password", f"WATERWH_BI_{user.upper()}_PASSWORD")
+
+
+def superset_env(settings: Settings) -> dict[str, str]:
+    home = paths(settings).home
+    key, _ = secret(settings, "secret_key", "SUPERSET_SECRET_KEY")
+    return {
+        **os.environ,
+        "SUPERSET_CONFIG_PATH": str(BI_DIR / "superset_config.py"),
+        "WATERWH_SUPERSET_HOME": str(home),
+        "SUPERSET_SECRET_KEY": key,
+        "FLASK_APP": "superset",
+        "SUPERSET_LOAD_EXAMPLES": "no",
+    }
+
+
+def bin_path(name: str) -> Path:
+    return BI_VENV / "bin" / name
+
+
+def require_installed() -> None:
+    if not bin_path("superset").exists():
+        raise BiNotInstalled(
+            f"Superset's environment is not built ({BI_VENV}). Run `make bi` (or `make serve`, which builds it)."
+        )
+
+
+def _run(argv: list[str], env: dict[str, str], what: str) -> str:
+    proc = subprocess.run(argv, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return proc.stdout
+
+
+def setup(settings: Settings, say: callable = print) -> dict[str, str]:  # type: ignore[valid-type]
+    """Initialise Superset once per version, then import bi/assets and refresh roles and users.
+
+    Idempotent: a second run changes nothing; after editing bi/assets it updates the objects."""
+    require_installed()
+    p = paths(settings)
+    p.home.mkdir(parents=True, exist_ok=True)
+    env = superset_env(settings)
+    if not p.marker.exists():
+        say("Superset: creating its metadata database (first run, ≈1 min) …")
+        _run([str(bin_path("superset")), "db", "upgrade"], env, "superset db upgrade")
+        _run([str(bin_path("superset")), "init"], env, "superset init")
+        p.marker.write_text("ok\n", encoding="utf-8")
+    creds = {}
+    for user in USERS:
+        value, new = password(settings, user)
+        creds[user] = value
+        env[f"WATERWH_BI_{user.upper()}_PASSWORD"] = value
+        if new:
+            where = p.secret_file(f"{user}_password")
+            say(f"Superset user {user!r}: generated password {value}  (shown once; kept in {where})")
+    out = _run(
+        [str(bin_path("python")), str(BI_DIR / "provision.py"), "--assets", str(BI_DIR / "assets"),
+         "--warehouse", str(settings.published_path)],
+        env, "provisioning Superset from bi/assets",
+    )
+    say(f"Superset provisioned: {out.strip().splitlines()[-1] if out.strip() else 'ok'}")
+    return creds
+
+
+def gunicorn_argv(port: int) -> list[str]:
+    return [str(bin_path("gunicorn")), "--workers", "1", "--worker-class", "gthread", "--threads", "4",
+            "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--limit-request-line", "0",
+            "--limit-request-field_size", "0", "superset.app:create_app()"]
