@@ -48,6 +48,22 @@ def validate(
     run_name: str | None = None,
 ) -> list[CheckResult]:
     """Every suite on frames read from `db_path`; with `docs_dir`, GX Data Docs of this run there."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return validate_connection(con, suites(), previous_db, min_row_share, docs_dir, run_name)
+    finally:
+        con.close()
+
+
+def validate_connection(
+    con: duckdb.DuckDBPyConnection,
+    to_run: list[Suite],
+    previous_db: Path | None = None,
+    min_row_share: float = 0.5,
+    docs_dir: Path | None = None,
+    run_name: str | None = None,
+) -> list[CheckResult]:
+    """The given suites on frames read through `con` (which may be inside a transaction)."""
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -66,14 +82,10 @@ def validate(
         })
     source = ctx.data_sources.add_pandas("warehouse")
     out: list[CheckResult] = []
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        for suite in suites():
-            out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name)
-            if suite.volume_table and previous_db is not None:
-                out.append(_volume_check(con, previous_db, suite, min_row_share))
-    finally:
-        con.close()
+    for suite in to_run:
+        out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name)
+        if suite.volume_table and previous_db is not None:
+            out.append(_volume_check(con, previous_db, suite, min_row_share))
     return out
 
 
@@ -92,7 +104,9 @@ def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: 
     batch = asset.add_batch_definition_whole_dataframe("all")
     gsuite = ctx.suites.add(gx.ExpectationSuite(name=suite.name))
     for exp in suite.expectations:
-        gsuite.add_expectation(exp.model_copy() if hasattr(exp, "model_copy") else exp)
+        copy = exp.copy()
+        copy.id = None  # a suite object may be validated more than once; GX ties an expectation to one suite
+        gsuite.add_expectation(copy)
     vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gsuite))
     actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
     checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"checkpoint_{suite.name}", validation_definitions=[vd],
