@@ -47,21 +47,26 @@ bi-lock: | $(UV)
 	"$(UV)" pip compile bi/requirements-superset.in -c bi/constraints-superset.txt --python-version 3.11 \
 	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o bi/requirements-superset.lock
 
+# .ONESHELL: the leading @ keeps the whole recipe quiet; the commands say what they do themselves.
 demo: setup
-	rm -rf "$(WATERWH_HOME)/landing" "$(WATERWH_HOME)/samples"
+	@rm -rf "$(WATERWH_HOME)/landing" "$(WATERWH_HOME)/samples"
 	mkdir -p "$(WATERWH_HOME)/landing"
+	echo "→ generating sample ledgers for a fictional county"
 	$(BIN)/waterwh samples --out "$(WATERWH_HOME)/samples" --scale small --seed 42
 	# the ledgers go to the landing folder; the answer key stays beside them, not in it
 	cp -r "$(WATERWH_HOME)/samples/." "$(WATERWH_HOME)/landing/"
 	rm "$(WATERWH_HOME)/landing/answer_key.json"
+	echo "→ the nightly job: ingest → dbt build → audit → publish"
 	$(BIN)/waterwh run
-	@echo
+	echo
 	@echo "Next:"
 	@echo "  published warehouse : $(WATERWH_HOME)/warehouse/waterwh.duckdb (open it read-only)"
 	@echo "  what was published  : $(BIN)/waterwh status"
 	@echo "  ask it in SQL       : $(BIN)/waterwh sql -c \"SELECT * FROM marts.rpt_investment_summary WHERE grouping = 'all' ORDER BY report_period_end\""
 	@echo "  quarantined rows    : $(BIN)/waterwh sql -c \"SELECT file_name, sheet, row_number, header, raw_value, reason FROM audit.quarantine\""
 	@echo "  check one ledger    : $(BIN)/waterwh check <file.xlsx>"
+	@echo "  run report (中文)    : $(WATERWH_HOME)/reports/latest-run.md"
+	@echo "  dashboards, Dagster : make serve   (Superset on localhost:$${WATERWH_BI_PORT:-8088}, Dagster on localhost:$${WATERWH_DAGSTER_PORT:-3000})"
 
 test: setup bi
 	"$(UV)" sync --frozen --group dev --python $(PYTHON)

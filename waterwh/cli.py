@@ -18,8 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # a log line is not cut mid-number when piped
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="Warehouse home (default $WATERWH_HOME or ./var).")]
 
