@@ -9,10 +9,10 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.layout import LayoutError, detect_layout, find_period, find_scope
+from ingest.layout import LayoutError, NotALedger, detect_layout, find_period, find_scope
 from ingest.loader import FileResult, SheetLoader, SheetResult
 from ingest.periods import Period
-from ingest.readers import SUPPORTED_SUFFIXES, FileError, read_sheets, sha256_of
+from ingest.readers import SUPPORTED_SUFFIXES, FileError, Sheet, read_sheets, sha256_of
 from ingest.schema import ensure_schema
 from ingest.spec import load_specs
 from ingest.sql_parsers import install_macros
@@ -149,6 +149,11 @@ def _load(
         sr = SheetResult(sheet.name, None, None, None)
         try:
             layout = detect_layout(head, specs)
+        except NotALedger as exc:
+            sr.note = f"不是台账，已跳过（{exc}）"
+            sr.error = str(exc)  # an error only if no sheet of the file is a ledger (below)
+            result.sheets.append(sr)
+            continue
         except LayoutError as exc:
             sr.error = str(exc)
             sr.rows_read = sr.rows_skipped = 0
@@ -156,6 +161,12 @@ def _load(
             result.sheets.append(sr)
             continue
         sr.ledger_type = layout.spec.ledger_type
+        if not _has_rows_below(sheet, layout.header_last):
+            # an empty template must not register as a version (it would supersede the real ledger)
+            sr.error = "只有表头，没有数据行（空白模板？），请填写后重新报送"
+            errors.append(f"工作表「{sheet.name}」: {sr.error}")
+            result.sheets.append(sr)
+            continue
         sr.recognised = [(m.spec.name, m.header, m.unit) for m in layout.columns]
         sr.unmapped = [h for _, h in layout.unmapped_headers]
         sr.period = period or find_period(layout.title, sheet.name, path.stem)
@@ -183,10 +194,22 @@ def _load(
     if not result.sheets:
         result.status, result.error = "failed", "文件中没有任何数据（所有工作表均为空）"
     elif not loaded:
-        result.status, result.error = "failed", "；".join(errors)
+        not_ledgers = [f"工作表「{s.sheet}」: {s.error}" for s in result.sheets if s.note]
+        result.status, result.error = "failed", "；".join(errors + not_ledgers)
     elif errors or any(s.rows_quarantined for s in loaded):
         result.status = "partial"
         result.error = "；".join(errors) or None
+
+
+def _has_rows_below(sheet: Sheet, header_last: int) -> bool:
+    """Whether any non-blank cell follows the header (looked at in slices: a sheet may be tall)."""
+    start = header_last + 1
+    while start < sheet.height:
+        part = sheet.table.slice(start, 1000).to_pylist()
+        if any(isinstance(v, str) and v.strip() for row in part for v in row.values()):
+            return True
+        start += 1000
+    return False
 
 
 def _new_version(con: duckdb.DuckDBPyConnection, sr: SheetResult, result: FileResult, now: datetime) -> None:

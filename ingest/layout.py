@@ -51,6 +51,10 @@ class LayoutError(Exception):
     pass
 
 
+class NotALedger(LayoutError):
+    """No known header anywhere in the first rows: an instructions sheet (填表说明), a chart, notes."""
+
+
 def _flatten(upper: list[str], lower: list[str]) -> list[str]:
     """Join a two-row header: merged upper cells are forward-filled over the span below them."""
     out: list[str] = []
@@ -132,12 +136,16 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> Layou
                     title = "\n".join(" ".join(c for c in r if c) for r in rows[:first])
                     best = Layout(spec, first, last, mapped, unmapped, title.strip(), score)
     if best is None:
-        raise LayoutError(_unknown_layout_message(rows, specs))
+        message = _unknown_layout_message(rows, specs)
+        raise (NotALedger if message == NO_KNOWN_HEADER else LayoutError)(message)
     sheet_unit = unit_in_title(best.title)
     for m in best.columns:
         if m.unit is None and sheet_unit and m.spec.type == "amount":
             m.unit = sheet_unit
     return best
+
+
+NO_KNOWN_HEADER = "无法识别台账类型：前40行中没有找到任何已知的表头（如 项目名称、总投资、资金来源…）"
 
 
 def _unknown_layout_message(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> str:
@@ -152,7 +160,7 @@ def _unknown_layout_message(rows: list[list[str]], specs: tuple[LedgerSpec, ...]
             if len(names) >= 2 and key > best_key:
                 best_spec, best_missing, best_row, best_key = spec, missing, i, key
     if best_spec is None or best_missing is None or best_row is None:
-        return "无法识别台账类型：前40行中没有找到任何已知的表头（如 项目名称、总投资、资金来源…）"
+        return NO_KNOWN_HEADER
     need = "、".join(f"「{c.aliases[0]}」({c.name})" for c in best_missing)
     return (
         f"无法识别台账类型：第{best_row + 1}行最像「{best_spec.name_zh}」的表头，"

@@ -43,6 +43,8 @@ class SheetResult:
     rows_subtotal: int = 0
     cell_issues: int = 0
     error: str | None = None
+    # A sheet that is not a ledger at all (填表说明) in a workbook that has one: skipped, said so.
+    note: str | None = None
     ledger_key: str | None = None
     recognised: list[tuple[str, str, str | None]] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)

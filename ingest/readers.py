@@ -8,6 +8,7 @@ one place, so a number typed as text and a real number are treated alike.
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 import re
 import tempfile
@@ -118,12 +119,30 @@ def detect_encoding(data: bytes) -> str:
         ) from exc
 
 
+def _refuse_if_cut_off(text: str) -> None:
+    """A CSV whose last line has no line end and fewer fields than the line before it was cut off
+    in transfer: how many rows are missing cannot be known, so the whole file is refused."""
+    if not text or text.endswith(("\n", "\r")):
+        return
+    lines = text.splitlines()
+    filled = [line for line in lines if line.strip()]
+    if len(filled) < 2:
+        return
+    last, before = (len(next(csv.reader([line]))) for line in (filled[-1], filled[-2]))
+    if last < before:
+        raise FileError(
+            f"文件不完整：最后一行（第{len(lines)}行）只有{last}列，上一行有{before}列，"
+            "可能在传输中被截断，请重新报送"
+        )
+
+
 def read_csv(path: Path) -> Iterator[Sheet]:
     data = path.read_bytes()
     if not data.strip():
         raise FileError("文件为空")
     encoding = detect_encoding(data)
     text = data.decode(encoding)
+    _refuse_if_cut_off(text)
     width = max(line.count(",") for line in text.splitlines()[:500]) + 1
     # DuckDB drops blank lines, which would shift every row number after them: mark them instead.
     text = BLANK_LINE.sub(",", text)

@@ -105,22 +105,37 @@ REPORTED_TOTALS: list[tuple[str, str]] = [
 ]
 
 
+def tables() -> dict[str, list[tuple[str, str]]]:
+    """Every raw and audit table with its columns, from the specs and the fixed audit layout."""
+    out = {f"raw.{spec.table}": spec.raw_columns() for spec in load_specs()}
+    out["raw.reported_totals"] = REPORTED_TOTALS
+    out |= {f"audit.{table}": columns for table, columns in AUDIT_TABLES.items()}
+    return out
+
+
 def ddl_statements() -> list[str]:
     stmts = ["CREATE SCHEMA IF NOT EXISTS raw", "CREATE SCHEMA IF NOT EXISTS audit"]
-    for spec in load_specs():
-        cols = ", ".join(f'"{n}" {t}' for n, t in spec.raw_columns())
-        stmts.append(f"CREATE TABLE IF NOT EXISTS raw.{spec.table} ({cols})")
-    cols = ", ".join(f'"{n}" {t}' for n, t in REPORTED_TOTALS)
-    stmts.append(f"CREATE TABLE IF NOT EXISTS raw.reported_totals ({cols})")
-    for table, columns in AUDIT_TABLES.items():
+    for table, columns in tables().items():
         cols = ", ".join(f'"{n}" {t}' for n, t in columns)
-        stmts.append(f"CREATE TABLE IF NOT EXISTS audit.{table} ({cols})")
+        stmts.append(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
     return stmts
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing. A column added to a spec after a warehouse was published is added to
+    its table (NULL in the rows loaded before), so a spec change never needs a manual migration."""
     for stmt in ddl_statements():
         con.execute(stmt)
+    existing: dict[str, set[str]] = {}
+    for schema, table, column in con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema IN ('raw', 'audit')"
+    ).fetchall():
+        existing.setdefault(f"{schema}.{table}", set()).add(column)
+    for table, columns in tables().items():
+        for name, type_ in columns:
+            if name not in existing.get(table, set()):
+                con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {type_}')
 
 
 if __name__ == "__main__":

@@ -27,7 +27,11 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
     console.print(f"[bold]{path.name}[/]  sha256 {result.sha256[:12]}…  status: {result.status}")
     if result.error:
         console.print(f"[red]✗ {result.error}[/]")
+    failed = result.status == "failed"
     for s in result.sheets:
+        if s.note and not failed:
+            console.print(f"工作表「{s.sheet}」: [yellow]{s.note}[/]")
+            continue
         if s.error:
             console.print(f"工作表「{s.sheet}」: [red]{s.error}[/]")
             continue
@@ -56,7 +60,7 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
         for sheet, row, letter, header, raw, reason, action in problems:
             t.add_row(sheet, f"{letter or ''}{row}", header or "", raw or "", reason, action)
         console.print(t)
-    sheet_errors = {s.sheet: s.error for s in result.sheets if s.error}
+    sheet_errors = {s.sheet: s.error for s in result.sheets if s.error and (failed or not s.note)}
     if problems or sheet_errors:
         from ingest.annotate import annotate
 

@@ -30,6 +30,12 @@ renamed as (
         period_completed as period_completed_wan,
         ytd_completed as ytd_completed_wan,
         since_start_completed as since_start_completed_wan,
+        -- what a clerk wrote beside or instead of an amount: 约/余 (approx), 超/以上 (gt/ge), 不足 (lt), 基本完工
+        total_investment_qualifier,
+        ytd_completed_qualifier,
+        since_start_completed_qualifier,
+        {{ clean_text('ytd_completed_text') }} as ytd_completed_text,
+        {{ clean_text('since_start_completed_text') }} as since_start_completed_text,
 
         -- rates and progress as stated in the ledger (fractions)
         ytd_completion_rate as ytd_completion_rate_reported,

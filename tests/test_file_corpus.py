@@ -1,0 +1,221 @@
+"""A corpus of bad and odd ledger files, as districts really send them, each with what it must produce.
+
+Every file is ingested next to a good ledger in the same landing folder: the good one must still
+load, whatever the odd one does. For each case: the file's status, a phrase its message must
+contain (the clerk reads it), and rows read / loaded / quarantined / skipped, which must add up.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+import xlwt
+
+from ingest.files import ingest_paths
+from tests.workbooks import INVESTMENT_HEADER, investment_rows, write_xlsx
+
+TITLE = "青溪县2025年1-3月重点项目投资台账"
+P1 = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", "县重点", 9800, 4200, 200, 1200, 8100, "在建", ""]
+P2 = ["2", "青石镇供水工程", "青石镇", "新建", "市重点", 5200, 1800, 100, 900, 900, "在建", "设计变更"]
+CSV_HEADER = "序号,项目名称,所在乡镇,总投资,年度计划投资,年度累计完成"
+FUNDING = [["青溪县2025年1-3月水利资金台账"], ["资金来源", "资金名称", "项目名称", "下达金额", "到位金额", "已支出"],
+           ["中央", "中央水利发展资金", "城关镇污水处理厂提标改造", 1554.2, 1554.2, 980]]
+
+
+@dataclass
+class Case:
+    name: str
+    make: Callable[[Path], Path]  # writes the file into the folder, returns its path
+    status: str
+    message: str | None = None  # a phrase of the file's message (None: no message at all)
+    rows: tuple[int, int, int, int] = (0, 0, 0, 0)  # read, loaded, quarantined, skipped
+    sql: list[tuple[str, list[tuple]]] = field(default_factory=list)  # (query, expected rows) afterwards
+    max_file_bytes: int = 50_000_000
+
+
+def xlsx(name: str, sheets: dict, merges: dict | None = None) -> Callable[[Path], Path]:
+    return lambda d: write_xlsx(d / name, sheets, merges)
+
+
+def raw_bytes(name: str, content: bytes) -> Callable[[Path], Path]:
+    def make(d: Path) -> Path:
+        (d / name).write_bytes(content)
+        return d / name
+
+    return make
+
+
+def csv(name: str, text: str, encoding: str) -> Callable[[Path], Path]:
+    return raw_bytes(name, text.encode(encoding))
+
+
+def truncated(d: Path) -> Path:
+    whole = write_xlsx(d / "tmp.xlsx", {"S": investment_rows(TITLE, [P1, P2])}).read_bytes()
+    (d / "tmp.xlsx").unlink()
+    (d / "传输中断.xlsx").write_bytes(whole[: len(whole) // 2])
+    return d / "传输中断.xlsx"
+
+
+def legacy_xls(d: Path) -> Path:
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("投资台账")
+    for r, row in enumerate(investment_rows(TITLE, [P1, P2])):
+        for c, v in enumerate(row):
+            if v != "":
+                ws.write(r, c, v)
+    wb.save(str(d / "老版本Excel.xls"))
+    return d / "老版本Excel.xls"
+
+
+def lock_file(d: Path) -> Path:
+    write_xlsx(d / "~$正在编辑.xlsx", {"S": investment_rows(TITLE, [P1])})
+    return d / "~$正在编辑.xlsx"
+
+
+def same_content_twice(d: Path) -> Path:
+    shutil.copyfile(d / "good.xlsx", d / "good(1).xlsx")
+    return d / "good(1).xlsx"
+
+
+def correction(d: Path) -> Path:
+    fixed = [*P1[:8], 1300, *P1[9:]]
+    return write_xlsx(d / "good(更正).xlsx", {"S": investment_rows(TITLE, [fixed])})
+
+
+AMOUNTS = "SELECT project_name, annual_plan, ytd_completed, since_start_completed FROM raw.investment_ledger " \
+          "WHERE source_file <> 'good.xlsx' ORDER BY source_row"
+OTHERS = "source_file <> 'good.xlsx'"
+PERIOD = "SELECT DISTINCT report_period_end FROM audit.file_loads WHERE file_name <> 'good.xlsx' AND status = 'loaded'"
+
+CASES = [
+    Case("empty file", raw_bytes("空文件.xlsx", b""), "failed", "文件为空"),
+    Case("truncated in transfer", truncated, "failed", "损坏"),
+    Case("not a spreadsheet", raw_bytes("说明.txt", "请查收".encode()), "failed", "不支持的文件类型「.txt」"),
+    Case("text renamed to .xlsx", raw_bytes("改了扩展名.xlsx", b"this is not a workbook"), "failed",
+         "不是有效的Excel文件"),
+    Case("password protected", raw_bytes("加密.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600), "failed",
+         "密码"),
+    Case("over the size limit", xlsx("超大.xlsx", {"S": investment_rows(TITLE, [[str(i), *P1[1:]]
+                                                                             for i in range(3000)])}),
+         "failed", "文件过大", max_file_bytes=40_000),
+    Case("only empty sheets", xlsx("空白.xlsx", {"Sheet1": [], "Sheet2": []}), "failed", "所有工作表均为空"),
+    Case("empty template (header only)", xlsx("模板.xlsx", {"S": investment_rows(TITLE, [])}), "failed",
+         "只有表头，没有数据行", sql=[("SELECT count(*) FROM audit.ledger_versions WHERE file_name = '模板.xlsx'",
+                                       [(0,)])]),
+    Case("instructions only", xlsx("填表说明.xlsx", {"说明": [["填表说明"], ["1. 金额单位为万元"], ["2. 5日前报送"]]}),
+         "failed", "没有找到任何已知的表头"),
+    Case("ledger with an instructions sheet", xlsx("带说明.xlsx", {
+        "台账": investment_rows(TITLE, [P1, P2]), "填表说明": [["填表说明"], ["金额单位为万元"]]}),
+         "loaded", None, (2, 2, 0, 0)),
+    Case("a required header missing", xlsx("缺列.xlsx", {"S": [
+        [TITLE], ["序号", "项目名称", "所在乡镇", "总投资", "年度累计完成"], ["1", "甲项目", "城关镇", 100, 10]]}),
+         "failed", "缺少必需的列：「年度计划投资」(annual_plan)"),
+    Case("no reporting period anywhere", xlsx("重点项目台账.xlsx", {"S": investment_rows("青溪县重点项目台账", [P1])}),
+         "failed", "找不到报告期"),
+    Case("period in the sheet name", xlsx("台账.xlsx", {"2025年3月": investment_rows("青溪县重点项目台账", [P1])}),
+         "loaded", None, (1, 1, 0, 0),
+         [(PERIOD,
+           [(date(2025, 3, 31),)])]),
+    Case("period in the file name", xlsx("青溪县重点项目台账2025年04月.xlsx", {
+        "S": investment_rows("重点项目台账", [P1])}), "loaded", None, (1, 1, 0, 0),
+         [(PERIOD,
+           [(date(2025, 4, 30),)])]),
+    Case("GBK CSV", csv("台账.csv", f"{TITLE}\n{CSV_HEADER}\n1,甲项目,城关镇,100,50,\"1,234\"\n", "gbk"),
+         "loaded", None, (1, 1, 0, 0), [("SELECT project_name, ytd_completed FROM raw.investment_ledger "
+                                         f"WHERE {OTHERS}", [("甲项目", 1234)])]),
+    Case("UTF-8 CSV with BOM", csv("台账.csv", f"\ufeff{TITLE}\n{CSV_HEADER}\n1,乙项目,青石镇,200,80,30\n", "utf-8"),
+         "loaded", None, (1, 1, 0, 0), [(f"SELECT project_name FROM raw.investment_ledger WHERE {OTHERS}",
+                                         [("乙项目",)])]),
+    Case("GB18030 CSV with rare characters", csv("台账.csv", f"{TITLE}\n{CSV_HEADER}\n1,䶮镇𠀀渠道工程,城关镇,9,5,2\n",
+                                                 "gb18030"),
+         "loaded", None, (1, 1, 0, 0), [(f"SELECT project_name FROM raw.investment_ledger WHERE {OTHERS}",
+                                         [("䶮镇𠀀渠道工程",)])]),
+    Case("CSV cut off mid-row", csv("截断.csv", f"{TITLE}\n{CSV_HEADER}\n1,甲项目,城关镇,100,50,20\n2,乙项目,城关",
+                                    "utf-8"), "failed", "文件不完整：最后一行（第4行）只有3列，上一行有6列"),
+    Case("legacy .xls", legacy_xls, "loaded", None, (2, 2, 0, 0)),
+    Case("two ledgers in one workbook", xlsx("合并报送.xlsx", {"投资": investment_rows(TITLE, [P1]), "资金": FUNDING}),
+         "loaded", None, (2, 2, 0, 0), [("SELECT count(*) FROM raw.funding_ledger", [(1,)])]),
+    Case("page header repeated mid-sheet", xlsx("分页.xlsx", {
+        "S": [*investment_rows(TITLE, [P1]), INVESTMENT_HEADER, P2]}), "loaded", None, (3, 2, 0, 1)),
+    Case("blank rows, footnotes and signatures", xlsx("脚注.xlsx", {"S": [
+        *investment_rows(TITLE, [P1, [], P2]), [], ["注：金额单位为万元"], ["填报人：张三", "", "审核人：李四"]]}),
+         "loaded", None, (6, 2, 0, 4)),
+    Case("合计 and 小计 rows", xlsx("合计.xlsx", {"S": investment_rows(TITLE, [
+        P1, ["", "小计", "", "", "", 9800, 4200, 200, 1200, 8100, "", ""], P2],
+        ["", "合计", "", "", "", 15000, 6000, 300, 2100, 9000, "", ""])}), "loaded", None, (4, 2, 0, 2),
+         [("SELECT row_kind, reported_value FROM raw.reported_totals WHERE measure = 'ytd_completed' "
+           "ORDER BY source_row", [("subtotal", 1200), ("total", 2100)])]),
+    Case("group rows (大项 without 序号)", xlsx("大项.xlsx", {"S": investment_rows(TITLE, [
+        ["一", "污水处理项目"], P1, ["二", "供水项目"], P2])}), "loaded", None, (4, 2, 0, 2),
+         [(f"SELECT project_name, parent_project FROM raw.investment_ledger WHERE {OTHERS} ORDER BY source_row",
+           [(P1[1], "污水处理项目"), (P2[1], "供水项目")])]),
+    Case("a row without a project name", xlsx("缺名称.xlsx", {"S": investment_rows(TITLE, [
+        P1, ["2", "", "龙潭镇", "新建", "县重点", 100, 50, 5, 10, 10, "在建", ""]])}), "partial", None, (2, 1, 1, 0),
+         [("SELECT row_number, column_name, action FROM audit.quarantine", [(4, "project_name", "row_rejected")])]),
+    Case("text, dashes and slashes in number cells", xlsx("文字.xlsx", {"S": investment_rows(TITLE, [
+        ["1", "甲项目", "城关镇", "新建", "县重点", 100, "基本完工", 5, 10, "—", "在建", ""],
+        ["2", "乙项目", "城关镇", "新建", "县重点", 100, 50, "/", 20, "80余", "在建", ""]])}),
+         "loaded", None, (2, 2, 0, 0),
+         [(AMOUNTS, [("甲项目", None, 10, None), ("乙项目", 50, 20, 80)]),
+          ("SELECT raw_value, column_name, action FROM audit.quarantine", [("基本完工", "annual_plan", "cell_nulled")]),
+          (f"SELECT since_start_completed_qualifier FROM raw.investment_ledger WHERE {OTHERS} ORDER BY source_row",
+           [(None,), ("gt",)])]),  # 80余: more than 80
+    Case("full-width digits, Chinese commas, noise tokens", xlsx("全角.xlsx", {"S": investment_rows(TITLE, [
+        ["1", "丙项目", "城关镇", "新建", "县重点", "１２０００", "３，２００．５", "10", "1,200",
+         "76652.0##paidbegin##1", "在建", ""]])}), "loaded", None, (1, 1, 0, 0),
+         [(AMOUNTS, [("丙项目", 3200.5, 1200, 76652.01)])]),
+    Case("amounts in 亿元", xlsx("亿元.xlsx", {"S": investment_rows(TITLE, [
+        ["1", "丁项目", "城关镇", "新建", "县重点", 1.2, 0.42, 0.02, 0.12, 0.81, "在建", ""]],
+        header=[f"{h}(亿元)" if h in ("总投资", "年度计划投资", "本月完成", "年度累计完成", "开工以来累计完成") else h
+                for h in INVESTMENT_HEADER])}), "loaded", None, (1, 1, 0, 0),
+         [(AMOUNTS, [("丁项目", 4200, 1200, 8100)])]),
+    Case("Excel's lock file", lock_file, "absent"),
+    Case("the same content under another name", same_content_twice, "unchanged", None, (0, 0, 0, 0),
+         [("SELECT count(*) FROM raw.investment_ledger", [(2,)])]),
+    Case("a correction supersedes", correction, "loaded", None, (1, 1, 0, 0),
+         [("SELECT file_name, version_no, is_current FROM audit.ledger_versions ORDER BY version_no",
+           [("good.xlsx", 1, False), ("good(更正).xlsx", 2, True)])]),
+]
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 25
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_odd_file(case: Case, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write_xlsx(landing / "good.xlsx", {"S": investment_rows(TITLE, [P1, P2])})
+    odd = case.make(landing)
+    con = duckdb.connect(":memory:")
+    results = {r.file_name: r for r in ingest_paths(con, [landing], max_file_bytes=case.max_file_bytes)}
+
+    assert results["good.xlsx"].status == "loaded", results["good.xlsx"].error
+    if case.status == "absent":
+        assert odd.name not in results
+        return
+    r = results[odd.name]
+    assert r.status == case.status, r.error
+    if case.message is None:
+        assert r.error is None
+    else:
+        assert case.message in (r.error or "")
+    counts = (r.total("rows_read"), r.total("rows_loaded"), r.total("rows_quarantined"), r.total("rows_skipped"))
+    assert counts == case.rows
+    assert counts[0] == sum(counts[1:])
+    [(status, error, read, loaded, quarantined, skipped)] = con.execute(
+        "SELECT status, error, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM audit.file_loads "
+        "WHERE file_name = ? AND load_id = ?", [odd.name, r.load_id]).fetchall()
+    assert (status, error, (read, loaded, quarantined, skipped)) == (r.status, r.error, case.rows)
+    for query, expected in case.sql:
+        got = [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in con.execute(query).fetchall()]
+        assert got == expected, query
