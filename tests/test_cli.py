@@ -34,13 +34,6 @@ def test_check_clean_file_exits_zero(tmp_path: Path) -> None:
     assert not (tmp_path / "ok.检查标注.xlsx").exists()
 
 
-def test_unbuilt_commands_say_so_and_fail() -> None:
-    for args in (["report", "--period", "2025-10"],):
-        res = runner.invoke(app, args)
-        assert res.exit_code == 2
-        assert "not built yet" in res.output
-
-
 def test_bi_setup_before_any_publish_says_what_to_do(tmp_path: Path) -> None:
     res = runner.invoke(app, ["bi", "setup", "--home", str(tmp_path)])
     assert res.exit_code == 1 and "waterwh run" in res.output

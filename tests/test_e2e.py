@@ -136,6 +136,18 @@ def test_headline_printed_from_marts(published: Published) -> None:
     assert near(h["ytd_completion_rate"], want["ytd_completion_rate"], 6)
 
 
+def test_the_months_briefing_is_written_after_publishing(published: Published) -> None:
+    from waterwh.briefing.numbers import pct, yi
+
+    r = published.result
+    assert [p.suffix for p in r.briefing] == [".md", ".docx", ".pdf"], r.briefing_note
+    last = max(published.answer["investment"]["by_period"])
+    want = published.answer["investment"]["by_period"][last]["all"]
+    text = r.briefing[0].read_text(encoding="utf-8")
+    assert f"累计完成投资{yi(want['ytd_completed_wan'])}，占年度目标任务的{pct(want['ytd_completion_rate'])}" in text
+    assert str(r.briefing[0]) in r.report_path.read_text(encoding="utf-8")
+
+
 def test_second_run_publishes_the_same_figures(published: Published, tmp_path: Path) -> None:
     settings = published.copy_home(tmp_path / "home")
     before = _figures(settings.published_path)

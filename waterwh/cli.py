@@ -28,11 +28,6 @@ def _settings(home: Path | None) -> Settings:
     return Settings.from_env(home)
 
 
-def _not_built(what: str, issue: str) -> None:
-    err.print(f"[bold red]waterwh {what}: not built yet[/] — tracked in {issue}. Nothing was done.")
-    raise typer.Exit(2)
-
-
 def _period(value: str | None):
     if value is None:
         return None
@@ -189,12 +184,52 @@ def rollback(home: HomeOpt = None) -> None:
 
 @app.command()
 def report(
-    period: Annotated[str, typer.Option(help="YYYY-MM")],
+    period: Annotated[str, typer.Option(help="the month, YYYY-MM")],
     kind: Annotated[str, typer.Option(help="investment|funding|water|river|all")] = "all",
-    fmt: Annotated[str, typer.Option("--format", help="md|docx|pdf")] = "md",
+    fmt: Annotated[str, typer.Option("--format", help="md|docx|pdf, or several: md,docx,pdf")] = "md",
+    out: Annotated[Path | None, typer.Option(help="file to write (default $WATERWH_HOME/reports/通报-<period>-<kind>)")]
+    = None,
+    home: HomeOpt = None,
 ) -> None:
-    """The monthly 通报 written from the warehouse."""
-    _not_built("report", "issue 10 (monthly briefings)")
+    """The monthly 通报 written from the published warehouse; every figure's table and query in the appendix."""
+    import re
+
+    import duckdb
+
+    from waterwh import briefing
+
+    settings = _settings(home)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", period)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise typer.BadParameter(f"「{period}」 is not a month: write YYYY-MM, e.g. 2025-10", param_hint="--period")
+    kinds = list(briefing.KINDS) if kind == "all" else [kind]
+    formats = [f.strip() for f in fmt.split(",") if f.strip()]
+    if any(k not in briefing.KINDS for k in kinds):
+        raise typer.BadParameter(f"「{kind}」: choose investment, funding, water, river or all", param_hint="--kind")
+    if not formats or any(f not in briefing.FORMATS for f in formats):
+        raise typer.BadParameter(f"「{fmt}」: choose md, docx, pdf (or several, comma-separated)",
+                                 param_hint="--format")
+    if not settings.published_path.exists():
+        err.print(f"[bold red]Nothing published yet under {settings.home}[/]: run `waterwh run` first.")
+        raise typer.Exit(1)
+    end = briefing.month_end(int(m.group(1)), int(m.group(2)))
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        doc = briefing.compose(con, end, kinds)
+    except briefing.NoData as exc:
+        err.print(f"[bold red]No briefing for {period}[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    finally:
+        con.close()
+    target = out or settings.reports_dir / f"通报-{end:%Y-%m}-{kind}"
+    try:
+        written = briefing.write(doc, target, formats)
+    except RuntimeError as exc:  # no Chinese font for the PDF
+        err.print(f"[bold red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from exc
+    console.print(f"{doc.title}: {len(doc.figures)} figures from {len(doc.queries)} queries")
+    for path in written:
+        console.print(f"  wrote {path}")
 
 
 bi_app = typer.Typer(help="Superset dashboards (BI).", no_args_is_help=True)

@@ -54,6 +54,8 @@ class RunResult:
     previous_headline: dict[str, object] = field(default_factory=dict)
     report_path: Path | None = None
     data_docs: Path | None = None  # Great Expectations Data Docs of this run
+    briefing: list[Path] = field(default_factory=list)  # the month's 通报, written after a publish
+    briefing_note: str = ""  # why there is none, or what was left out
 
     @property
     def checks_failed(self) -> list[CheckResult]:
@@ -256,7 +258,34 @@ class NightlyRun:
         self._stage("publish")
         r.published_path = pub.publish(self.settings, self.staging, r.run_id)
         self._stage("done")
+        self._write_briefing()
         return True
+
+    def _write_briefing(self) -> None:
+        """The 通报 of the latest reported month, from the file just published. Never fails the run:
+        the warehouse is already published; a problem here is a note in the run report."""
+        formats = self.settings.briefing_formats
+        if not formats or not self.result.headline.get("report_period_end"):
+            return
+        from waterwh import briefing
+
+        end = self.result.headline["report_period_end"]
+        target = self.settings.reports_dir / f"通报-{end:%Y-%m}-all"
+        try:
+            con = duckdb.connect(str(self.settings.published_path), read_only=True)
+            try:
+                doc = briefing.compose(con, end, briefing.KINDS)
+            finally:
+                con.close()
+            written = briefing.write(doc, target, [f for f in formats if f != "pdf"])
+            if "pdf" in formats:
+                try:
+                    written += briefing.write(doc, target, ["pdf"])
+                except RuntimeError as exc:  # no Chinese font on this machine
+                    self.result.briefing_note = str(exc)
+            self.result.briefing = written
+        except Exception as exc:  # reported, never raised: the publish stands
+            self.result.briefing_note = f"通报未生成：{type(exc).__name__}: {exc}"
 
 
 def run(

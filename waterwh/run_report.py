@@ -109,6 +109,12 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
     else:
         lines.append("无。")
 
+    if r.briefing or r.briefing_note:
+        lines += ["", "## 本月通报", ""]
+        lines += [f"- `{p}`" for p in r.briefing]
+        if r.briefing_note:
+            lines.append(f"- {r.briefing_note}")
+
     failed, warned = r.checks_failed, r.checks_warned
     passed = sum(1 for c in r.checks if c.passed)
     lines += ["", f"## 质量检查：{passed} 项通过，{len(failed)} 项未通过（阻止发布），{len(warned)} 项警告", ""]

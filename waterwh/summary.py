@@ -59,6 +59,10 @@ def print_run(console: Console, settings: Settings, r: RunResult) -> None:
         )
     if r.published:
         console.print(f"[green]Published[/] {settings.published_path} → {r.published_path}")
+        for path in r.briefing:
+            console.print(f"Briefing (通报): {path}")
+        if r.briefing_note:
+            console.print(f"[yellow]{escape(r.briefing_note)}[/]")
     else:
         console.print(f"[bold red]Not published.[/] {escape(r.message)}")
         console.print(f"The previously published warehouse is unchanged: {settings.published_path}")

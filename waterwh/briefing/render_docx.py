@@ -1,0 +1,79 @@
+"""Word (.docx), as the bureau files its 通报: 仿宋 body, 黑体/楷体 headings, and a comment on every
+figure naming its table and query (the appendix repeats them for print)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from docx.text.run import Run
+
+from waterwh.briefing import appendix
+from waterwh.briefing.document import Briefing, Figure, Heading, Para, Segment, Table
+
+BODY_FONT, TITLE_FONT, H1_FONT, H2_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312"
+
+
+def _font(run: Run, name: str, size: float, bold: bool = False) -> None:
+    run.font.name = name
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)  # Word takes Chinese glyphs from eastAsia, not from font.name
+    for theme in ("w:asciiTheme", "w:eastAsiaTheme", "w:hAnsiTheme"):
+        fonts.attrib.pop(qn(theme), None)
+
+
+def _segments(doc, paragraph, segments: list[Segment], size: float) -> None:
+    for s in segments:
+        run = paragraph.add_run(s if isinstance(s, str) else s.text)
+        _font(run, BODY_FONT, size)
+        if isinstance(s, Figure):
+            doc.add_comment(run, text=f"{s.label}：来源 {s.query.table}，字段 {s.column}，见附录查询{s.query.no}",
+                            author="waterwh", initials="WH")
+
+
+def _table(doc, header: list[str], rows: list[list[Segment]], size: float = 10.5) -> None:
+    t = doc.add_table(rows=1, cols=len(header))
+    t.style = "Table Grid"
+    for cell, text in zip(t.rows[0].cells, header, strict=True):
+        _font(cell.paragraphs[0].add_run(text), H1_FONT, size)
+    for row in rows:
+        cells = t.add_row().cells
+        for cell, seg in zip(cells, row, strict=True):
+            _segments(doc, cell.paragraphs[0], [seg], size)
+
+
+def render(b: Briefing, path: Path) -> None:
+    doc = Document()
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(title.add_run(b.title), TITLE_FONT, 22)
+    sub = doc.add_paragraph()
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(sub.add_run(b.subtitle), H2_FONT, 14)
+    for block in b.blocks:
+        if isinstance(block, Heading):
+            p = doc.add_paragraph()
+            _font(p.add_run(block.text), H1_FONT if block.level == 1 else H2_FONT, 16)
+        elif isinstance(block, Para):
+            p = doc.add_paragraph()
+            p.paragraph_format.first_line_indent = Pt(32)
+            _segments(doc, p, block.segments, 16)
+        elif isinstance(block, Table):
+            if block.caption:
+                _font(doc.add_paragraph().add_run(block.caption), H2_FONT, 14)
+            _table(doc, block.header, block.rows)
+    doc.add_page_break()
+    _font(doc.add_paragraph().add_run(appendix.TITLE), H1_FONT, 16)
+    _font(doc.add_paragraph().add_run(appendix.NOTE), BODY_FONT, 12)
+    _table(doc, appendix.FIGURE_HEADER, appendix.figure_rows(b), 9)
+    for heading, sql in appendix.cited_queries(b):
+        _font(doc.add_paragraph().add_run(heading), H2_FONT, 12)
+        _font(doc.add_paragraph().add_run(sql), "Consolas", 8)
+    doc.core_properties.title = b.title
+    doc.core_properties.author = "waterwh"
+    doc.save(str(path))
