@@ -6,6 +6,7 @@ Works on the first rows only (titles and headers sit at the top), so it costs th
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,14 +74,15 @@ def _flatten(upper: list[str], lower: list[str]) -> list[str]:
     return out
 
 
-def _candidates(header: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def _candidates(header: str) -> tuple[str, ...]:
     """Texts to try against aliases, most specific first: "年度计划_投资" → 年度计划_投资,
     年度计划投资, 投资, 年度计划."""
     h = normalise_header(header)
     if "_" not in h:
-        return [h]
+        return (h,)
     upper, lower = h.split("_", 1)
-    return [h, normalise_header(upper + lower), normalise_header(lower), normalise_header(upper)]
+    return (h, normalise_header(upper + lower), normalise_header(lower), normalise_header(upper))
 
 
 def _match(spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], list[tuple[int, str]]]:
@@ -92,11 +94,9 @@ def _match(spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], li
             continue
         hit = None
         for cand in _candidates(header):
-            for col in spec.columns:
-                if col.name not in used and not col.derived and col.matches(cand):
-                    hit = (col, cand)
-                    break
-            if hit:
+            col = next((c for c in spec.matching_columns(cand) if c.name not in used), None)
+            if col is not None:
+                hit = (col, cand)
                 break
         if hit is None:
             unmapped.append((idx, header))

@@ -302,10 +302,10 @@ class SheetLoader:
         issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE sheet_parsed AS
-            WITH g AS (SELECT *, {group_label} AS __group_label FROM sheet_rows
-                       WHERE row_kind IN ('data', 'total', 'subtotal', 'group', 'breakdown')),
-            m AS (SELECT __row, row_kind, label_text, __group_label, {", ".join(inputs)} FROM g),
-            v AS (SELECT *, {", ".join(exprs)} FROM m)
+            WITH g AS MATERIALIZED (SELECT *, {group_label} AS __group_label FROM sheet_rows
+                       WHERE row_kind <> 'blank' AND row_kind <> 'header' AND row_kind <> 'footnote'),
+            m AS MATERIALIZED (SELECT __row, row_kind, label_text, __group_label, {", ".join(inputs)} FROM g),
+            v AS MATERIALIZED (SELECT *, {", ".join(exprs)} FROM m)
             SELECT * EXCLUDE (__group_label), {", ".join(issue_cols) or "NULL AS i__none"} FROM v
         """)
         reject_cols = [col for _, col in issues if col.startswith("!")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -84,6 +85,31 @@ class LedgerSpec:
     group_is_subtotal: bool
     fill_down: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        # Header matching runs for every row × spec while scanning a sheet: index the aliases once.
+        exact: dict[str, list[int]] = {}
+        for i, c in enumerate(self.columns):
+            if c.derived:
+                continue
+            for a in c._exact:  # type: ignore[attr-defined]
+                exact.setdefault(a, []).append(i)
+        patterned = tuple(i for i, c in enumerate(self.columns) if c._patterns and not c.derived)  # type: ignore[attr-defined]
+        object.__setattr__(self, "_exact_index", exact)
+        object.__setattr__(self, "_patterned", patterned)
+        object.__setattr__(self, "_match_cache", {})
+
+    def matching_columns(self, header: str) -> tuple[ColumnSpec, ...]:
+        """Columns whose aliases match the normalised `header`, in spec order (derived ones never)."""
+        cache: dict[str, tuple[ColumnSpec, ...]] = self._match_cache  # type: ignore[attr-defined]
+        found = cache.get(header)
+        if found is None:
+            hits = set(self._exact_index.get(header, ()))  # type: ignore[attr-defined]
+            hits.update(i for i in self._patterned if self.columns[i].matches(header))  # type: ignore[attr-defined]
+            if len(cache) > 100_000:  # every cell of the first rows of every sheet passes here
+                cache.clear()
+            found = cache[header] = tuple(self.columns[i] for i in sorted(hits))
+        return found
+
     @property
     def required(self) -> list[ColumnSpec]:
         return [c for c in self.columns if c.required]
@@ -120,6 +146,7 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 _WS = re.compile(r"[\s\u3000\u2003\xa0]+")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_header(text: str) -> str:
     """Header text as matched against aliases: NFKC, no whitespace, units stripped."""
     import unicodedata
