@@ -21,7 +21,7 @@ from tests.conftest import Published
 from tests.workbooks import investment_rows, write_xlsx
 from waterwh.config import Settings
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bi")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("crash")]
 
 WATERWH = str(Path(sys.executable).with_name("waterwh"))
 

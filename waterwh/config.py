@@ -26,8 +26,9 @@ class Settings:
     keep_published: int = 5
     # A publish whose fact row count falls below this share of the previous one is stopped.
     min_row_share_vs_previous: float = 0.5
-    # The month's 通报 written after each publish into reports/ (empty: none).
-    briefing_formats: tuple[str, ...] = ("md", "docx", "pdf")
+    # The month's 通报 written after each publish into reports/ (empty: none). The PDF (3 s of font
+    # subsetting) is written on demand: `waterwh report --format pdf`.
+    briefing_formats: tuple[str, ...] = ("md", "docx")
     # Where a failed run is reported besides the log file (notifications.jsonl, always written).
     notify: NotifySettings = field(default_factory=lambda: NotifySettings())
 

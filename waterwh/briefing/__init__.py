@@ -74,14 +74,14 @@ def compose(con: duckdb.DuckDBPyConnection, end: date, kinds: Sequence[str]) -> 
 
 def write(briefing: Briefing, out: Path, formats: Sequence[str]) -> list[Path]:
     """Write the briefing as `out` with each format's suffix; returns the files written."""
-    from waterwh.briefing import render_docx, render_md, render_pdf
+    import importlib
 
-    renderers = {"md": render_md.render, "docx": render_docx.render, "pdf": render_pdf.render}
     written = []
     for fmt in formats:
         path = out.with_suffix(f".{fmt}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        renderers[fmt](briefing, path)
+        # imported when used: python-docx and fpdf2 take a second each to import
+        importlib.import_module(f"waterwh.briefing.render_{fmt}").render(briefing, path)
         written.append(path)
     return written
 
