@@ -86,6 +86,8 @@ def validate_connection(
         out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name)
         if suite.volume_table and previous_db is not None:
             out.append(_volume_check(con, previous_db, suite, min_row_share))
+    if docs_dir is not None:
+        ctx.build_data_docs(site_names=[DOCS_SITE])
     return out
 
 
@@ -108,9 +110,9 @@ def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: 
         copy.id = None  # a suite object may be validated more than once; GX ties an expectation to one suite
         gsuite.add_expectation(copy)
     vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gsuite))
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs else []
+    # Data Docs are built once after the last suite (a docs action per checkpoint rebuilt the site each time)
     checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"checkpoint_{suite.name}", validation_definitions=[vd],
-                                                   actions=actions, result_format="SUMMARY"))
+                                                   actions=[], result_format="SUMMARY"))
     run = checkpoint.run(batch_parameters={"dataframe": df},
                          run_id=RunIdentifier(run_name=run_name) if run_name else None)
     [result] = run.run_results.values()
