@@ -120,6 +120,15 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> Layou
     """Find the best (spec, header rows) over the first rows of a sheet."""
     rows = [[nfkc(c) for c in r] for r in rows[:SCAN_ROWS]]
     best: Layout | None = None
+    known: dict[str, bool] = {}
+
+    def is_known(cell: str) -> bool:
+        """Whether the cell is a header of any spec: most scanned rows are data, and skip at once."""
+        hit = known.get(cell)
+        if hit is None:
+            hit = known[cell] = any(spec.matching_columns(c) for c in _candidates(cell) for spec in specs)
+        return hit
+
     for i, row in enumerate(rows):
         filled = sum(1 for c in row if c)
         if filled < 2:
@@ -128,6 +137,8 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> Layou
         if i + 1 < len(rows):
             options.append((i, i + 1, _flatten(row, rows[i + 1])))
         for first, last, headers in options:
+            if sum(1 for h in headers if h and is_known(h)) < 2:
+                continue  # every spec needs at least two known headers
             for spec in specs:
                 mapped, unmapped = _match(spec, headers)
                 score = _score(spec, mapped)
