@@ -95,8 +95,11 @@ screenshots: setup bi
 	WATERWH_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
 	  tests/test_bi.py -k every_dashboard_renders
 
-bench: setup
-	$(BIN)/python -m benchmarks.run
+# Benchmarks (not run by CI): ingest speed, nightly runs at every scale, incremental, dashboards.
+# BENCH_ARGS="--scales small,county" for a quicker run; results in docs/benchmarks.md.
+bench: setup bi
+	"$(UV)" sync --frozen --group dev --python $(PYTHON)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache dbt_project/target dbt_project/logs $(BI_VENV)

@@ -104,23 +104,16 @@ def waterwh_ingest(path: Path) -> None:
     con.close()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--skip-naive", action="store_true")
-    ap.add_argument("--json", type=Path)
-    args = ap.parse_args()
-    n = args.rows
+def measure(n: int = 100_000, repeat: int = 3, skip_naive: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as d:
         xlsx, csv = write_files(Path(d), n)
         res = {}
-        if not args.skip_naive:
+        if not skip_naive:
             res["naive pandas+openpyxl (xlsx)"] = best_of(1, lambda: naive_pandas(xlsx))
-        res["bare fastexcel → Arrow (xlsx)"] = best_of(args.repeat, lambda: bare_fastexcel(xlsx))
-        res["waterwh ingest (xlsx)"] = best_of(args.repeat, lambda: waterwh_ingest(xlsx))
-        res["DuckDB read_csv (csv)"] = best_of(args.repeat, lambda: duckdb_read_csv(csv))
-        res["waterwh ingest (csv)"] = best_of(args.repeat, lambda: waterwh_ingest(csv))
+        res["bare fastexcel → Arrow (xlsx)"] = best_of(repeat, lambda: bare_fastexcel(xlsx))
+        res["waterwh ingest (xlsx)"] = best_of(repeat, lambda: waterwh_ingest(xlsx))
+        res["DuckDB read_csv (csv)"] = best_of(repeat, lambda: duckdb_read_csv(csv))
+        res["waterwh ingest (csv)"] = best_of(repeat, lambda: waterwh_ingest(csv))
     out = {k: {"seconds": round(v, 3), "rows_per_s": round(n / v)} for k, v in res.items()}
     ratios = {
         "xlsx: waterwh vs naive (×, higher is better)": round(res.get("naive pandas+openpyxl (xlsx)", 0)
@@ -129,7 +122,17 @@ def main() -> None:
                                                           / res["bare fastexcel → Arrow (xlsx)"], 2),
         "csv: waterwh time / read_csv time": round(res["waterwh ingest (csv)"] / res["DuckDB read_csv (csv)"], 2),
     }
-    report = {"rows": n, "columns": len(HEADER), "results": out, "ratios": ratios}
+    return {"rows": n, "columns": len(HEADER), "results": out, "ratios": ratios}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    report = measure(args.rows, args.repeat, args.skip_naive)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

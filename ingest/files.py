@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.layout import LayoutError, NotALedger, detect_layout, find_period, find_scope
-from ingest.loader import FileResult, SheetLoader, SheetResult
+from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signature
 from ingest.periods import Period
 from ingest.readers import SUPPORTED_SUFFIXES, FileError, Sheet, read_sheets, sha256_of
 from ingest.schema import ensure_schema
@@ -58,6 +58,10 @@ def new_load_id(sha256: str, now: datetime) -> str:
     return f"L{now:%Y%m%dT%H%M%S}-{sha256[:10]}"
 
 
+# A batch of same-layout sheets is loaded once it holds this many rows (bounds memory on big nights).
+BATCH_ROWS = 200_000
+
+
 def ingest_paths(
     con: duckdb.DuckDBPyConnection,
     paths: list[Path],
@@ -69,103 +73,125 @@ def ingest_paths(
     on_file: Callable[[FileResult], None] | None = None,
     now: Callable[[], datetime] = datetime.now,
 ) -> list[FileResult]:
+    """Load every file under `paths`. Files are read and recognised one by one (`on_file` is called
+    after each, with provisional row counts); sheets of the same layout are then loaded together,
+    and the file records (`audit.file_loads`, versions) are written once their counts are final."""
     ensure_schema(con)
     install_macros(con)
     files = discover(paths)
     roots = list(roots) or [p for p in paths if p.is_dir()]
-    results = []
+    batches = Batches(con)
+    results: list[FileResult] = []
+    loaded_before = {r[0] for r in con.execute(
+        "SELECT DISTINCT sha256 FROM audit.file_loads WHERE status <> 'unchanged'").fetchall()}
     for path in files:
-        result = ingest_file(
-            con, path, display_name(path, roots), max_file_bytes=max_file_bytes,
-            run_id=run_id, period=period, now=now(),
-        )
+        stamp = now()
+        sha = sha256_of(path)
+        result = FileResult(path, display_name(path, roots), sha, new_load_id(sha, stamp), "loaded", loaded_at=stamp)
+        if sha in loaded_before:
+            result.status = "unchanged"
+        else:
+            loaded_before.add(sha)  # the same content twice in one night is loaded once
+            try:
+                for item in _read(path, result, max_file_bytes, period, stamp, specs=load_specs()):
+                    batches.add(item)
+            except Exception as exc:  # an unexpected fault in one file must not stop the others
+                _internal_error(result, exc)
         results.append(result)
         if on_file:
             on_file(result)
+    batches.flush_all()
+    _finish_files(con, results, run_id)
     return results
 
 
-def ingest_file(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    file_name: str,
-    *,
-    max_file_bytes: int,
-    run_id: str | None,
-    period: Period | None,
-    now: datetime,
-) -> FileResult:
-    sha = sha256_of(path)
-    load_id = new_load_id(sha, now)
-    result = FileResult(path, file_name, sha, load_id, "loaded")
-    seen = con.execute(
-        "SELECT count(*) FROM audit.file_loads WHERE sha256 = ? AND status <> 'unchanged'", [sha]
-    ).fetchall()[0]
-    if seen and seen[0]:
-        result.status = "unchanged"
-        _record(con, result, run_id, now)
-        return result
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _load(con, path, result, max_file_bytes, period, now)
-        _record(con, result, run_id, now)
-        con.execute("COMMIT")
-    except Exception as exc:  # an unexpected fault must not leave half a file behind
-        con.execute("ROLLBACK")
-        result.status = "failed"
-        result.error = f"内部错误，文件未加载: {type(exc).__name__}: {exc}"
-        result.sheets = []
-        _record(con, result, run_id, now)
-    return result
+class Batches:
+    """Pending sheets grouped by layout signature; a failing batch is retried sheet by sheet."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.pending: dict[tuple, list[Pending]] = {}
+        self.rows: dict[tuple, int] = {}
+
+    def add(self, item: Pending) -> None:
+        key = signature(item.layout)
+        self.pending.setdefault(key, []).append(item)
+        self.rows[key] = self.rows.get(key, 0) + item.sheet.height
+        if self.rows[key] >= BATCH_ROWS:
+            self.flush(key)
+
+    def flush_all(self) -> None:
+        for key in list(self.pending):
+            self.flush(key)
+
+    def flush(self, key: tuple) -> None:
+        items = self.pending.pop(key)
+        self.rows.pop(key)
+        if self._load(items):
+            return
+        for item in items:  # isolate the sheet that breaks the batch
+            if item.file.status != "failed" and not self._load([item]):
+                _internal_error(item.file, self._error)
+
+    def _load(self, items: list[Pending]) -> bool:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            BatchLoader(self.con, items).run()
+            self.con.execute("COMMIT")
+            return True
+        except Exception as exc:
+            self.con.execute("ROLLBACK")
+            self._error = exc
+            return False
 
 
-def _load(
-    con: duckdb.DuckDBPyConnection,
+def _internal_error(result: FileResult, exc: BaseException) -> None:
+    result.status, result.broken = "failed", True
+    result.error = f"内部错误，文件未加载: {type(exc).__name__}: {exc}"
+
+
+def _read(
     path: Path,
     result: FileResult,
     max_file_bytes: int,
     period: Period | None,
     now: datetime,
-) -> None:
+    specs: tuple,
+) -> list[Pending]:
+    """Read one file and recognise its sheets; returns the sheets to load. Problems go on `result`."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         result.status, result.error = "failed", f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）"
-        return
+        return []
     size = path.stat().st_size
     if size > max_file_bytes:
         result.status = "failed"
         result.error = f"文件过大（{size / 1e6:.1f} MB，上限 {max_file_bytes / 1e6:.0f} MB）"
-        return
+        return []
     try:
         sheets = read_sheets(path)
     except FileError as exc:
         result.status, result.error = "failed", str(exc)
-        return
-    specs = load_specs()
-    errors = []
+        return []
+    pending: list[Pending] = []
     for sheet in sheets:
         head = sheet.head(40)
         if not any(any(c.strip() for c in row) for row in head) and sheet.height <= 40:
             continue  # an empty sheet ("Sheet2") is not a ledger
         sr = SheetResult(sheet.name, None, None, None)
+        result.sheets.append(sr)
         try:
             layout = detect_layout(head, specs)
         except NotALedger as exc:
             sr.note = f"不是台账，已跳过（{exc}）"
-            sr.error = str(exc)  # an error only if no sheet of the file is a ledger (below)
-            result.sheets.append(sr)
+            sr.error = str(exc)  # an error only if no sheet of the file is a ledger (_finish_files)
             continue
         except LayoutError as exc:
             sr.error = str(exc)
-            sr.rows_read = sr.rows_skipped = 0
-            errors.append(f"工作表「{sheet.name}」: {exc}")
-            result.sheets.append(sr)
             continue
         sr.ledger_type = layout.spec.ledger_type
         if not _has_rows_below(sheet, layout.header_last):
             # an empty template must not register as a version (it would supersede the real ledger)
             sr.error = "只有表头，没有数据行（空白模板？），请填写后重新报送"
-            errors.append(f"工作表「{sheet.name}」: {sr.error}")
-            result.sheets.append(sr)
             continue
         sr.recognised = [(m.spec.name, m.header, m.unit) for m in layout.columns]
         sr.unmapped = [h for _, h in layout.unmapped_headers]
@@ -175,30 +201,56 @@ def _load(
                 "找不到报告期：标题行、工作表名和文件名中都没有报告期"
                 "（如「截至2025年3月31日」「2025年1-3月」），请在标题中注明，或用 --period YYYY-MM 指定"
             )
-            errors.append(f"工作表「{sheet.name}」: {sr.error}")
-            result.sheets.append(sr)
             continue
         sr.ledger_scope = find_scope(layout.title, sheet.name, path.stem) or "未注明"
         sr.ledger_key = f"{sr.ledger_type}|{sr.ledger_scope}|{sr.period.end}"
-        _new_version(con, sr, result, now)
-        ctx = {
-            "load_id": result.load_id,
-            "file_name": result.file_name,
-            "sha256": result.sha256,
-            "loaded_at": now.isoformat(sep=" ", timespec="seconds"),
-            "year": sr.period.end.year,
-        }
-        SheetLoader(con, layout, ctx).run(sheet, sr)
-        result.sheets.append(sr)
-    loaded = [s for s in result.sheets if s.error is None]
+        sr.rows_read = sheet.height - layout.header_last - 1  # provisional, for progress; final after loading
+        meta = {"load_id": result.load_id, "file_name": result.file_name, "sha256": result.sha256,
+                "loaded_at": now.replace(microsecond=0), "year": sr.period.end.year}
+        pending.append(Pending(sheet, layout, sr, result, meta))
     if not result.sheets:
         result.status, result.error = "failed", "文件中没有任何数据（所有工作表均为空）"
-    elif not loaded:
+    return pending
+
+
+def _finish_files(con: duckdb.DuckDBPyConnection, results: list[FileResult], run_id: str | None) -> None:
+    """Statuses from the final counts, then versions and file records, in load order, in one transaction.
+
+    A file that failed after some of its sheets were loaded leaves nothing behind."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for r in results:
+            if r.broken:
+                _remove_rows(con, r.load_id)
+                r.sheets = []
+            elif r.status not in ("failed", "unchanged"):
+                _settle_status(r)
+            if r.status in ("loaded", "partial"):
+                for sr in r.sheets:
+                    if sr.error is None and sr.ledger_key:
+                        _new_version(con, sr, r, r.loaded_at)
+            _record(con, r, run_id, r.loaded_at)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _settle_status(result: FileResult) -> None:
+    loaded = [s for s in result.sheets if s.error is None]
+    errors = [f"工作表「{s.sheet}」: {s.error}" for s in result.sheets if s.error and not s.note]
+    if not loaded:
         not_ledgers = [f"工作表「{s.sheet}」: {s.error}" for s in result.sheets if s.note]
         result.status, result.error = "failed", "；".join(errors + not_ledgers)
     elif errors or any(s.rows_quarantined for s in loaded):
         result.status = "partial"
         result.error = "；".join(errors) or None
+
+
+def _remove_rows(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    tables = [f"raw.{spec.table}" for spec in load_specs()] + ["raw.reported_totals", "audit.quarantine"]
+    for t in tables:
+        con.execute(f"DELETE FROM {t} WHERE load_id = ?", [load_id])
 
 
 def _has_rows_below(sheet: Sheet, header_last: int) -> bool:

@@ -45,4 +45,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
-defs = build_definitions(Settings.from_env())
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Loaded by Dagster when it loads the code location (not on import: importing this module
+    must not run `dbt parse`)."""
+    return build_definitions(Settings.from_env())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from waterwh.config import Settings
@@ -25,19 +28,28 @@ def ensure_manifest(settings: Settings) -> Path:
     """`dbt parse` into $WATERWH_HOME/dagster/dbt-manifest unless the manifest there is current.
 
     A target folder of its own: a nightly run writing dbt's usual target must not be read half
-    written while the Dagster code location loads."""
+    written while the Dagster code location loads. Dagster's webserver, daemon and code server
+    load the definitions at the same moment: one parses (under a lock) into a scratch folder and
+    renames the manifest into place, so nobody reads half a file."""
     target = settings.dagster_home / "dbt-manifest"
     manifest = target / "manifest.json"
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source(settings.dbt_project_dir):
-        return manifest
     target.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        [dbt_executable(), "parse", "--quiet", "--project-dir", str(settings.dbt_project_dir),
-         "--profiles-dir", str(settings.dbt_project_dir), "--target-path", str(target),
-         "--log-path", str(target / "logs")],
-        env=dbt_env(settings, settings.staging_db), capture_output=True, text=True, check=False,
-        cwd=os.fspath(settings.dbt_project_dir),
-    )
-    if proc.returncode != 0 or not manifest.exists():
-        raise RuntimeError(f"dbt parse failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    with (target / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest.exists() and manifest.stat().st_mtime >= _newest_source(settings.dbt_project_dir):
+            return manifest
+        scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+        try:
+            proc = subprocess.run(
+                [dbt_executable(), "parse", "--quiet", "--project-dir", str(settings.dbt_project_dir),
+                 "--profiles-dir", str(settings.dbt_project_dir), "--target-path", str(scratch),
+                 "--log-path", str(target / "logs")],
+                env=dbt_env(settings, settings.staging_db), capture_output=True, text=True, check=False,
+                cwd=os.fspath(settings.dbt_project_dir),
+            )
+            if proc.returncode != 0 or not (scratch / "manifest.json").exists():
+                raise RuntimeError(f"dbt parse failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+            os.replace(scratch / "manifest.json", manifest)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     return manifest

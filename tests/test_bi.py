@@ -229,11 +229,22 @@ def _browser():
 
 
 def _login(page, served: Served, user: str) -> None:
-    page.goto(served.bi_url + "/login/")
-    page.fill('[data-test="username-input"]', user)
-    page.fill('[data-test="password-input"]', served.passwords[user])
-    page.click('[data-test="login-button"]')
-    page.wait_for_url(lambda url: "/login" not in url, timeout=60_000)
+    """Log in as a person would; on a loaded machine the form may take a while to come alive, so a
+    submit that went nowhere is tried again (a wrong password would fail every time)."""
+    for attempt in range(3):
+        page.goto(served.bi_url + "/login/")
+        page.wait_for_load_state("networkidle", timeout=60_000)
+        page.fill('[data-test="username-input"]', user)
+        page.fill('[data-test="password-input"]', served.passwords[user])
+        page.click('[data-test="login-button"]')
+        try:
+            page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
+            return
+        except Exception:
+            if attempt == 2:
+                shot = served.settings.home / f"login-failed-{user}.png"
+                page.screenshot(path=str(shot))
+                raise AssertionError(f"{user} could not log in (screenshot {shot})") from None
 
 
 def _open_dashboard(page, served: Served, slug: str) -> dict[str, str]:
