@@ -116,11 +116,17 @@ def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:
     return len(required) * 2 + len(names)
 
 
+# Per set of specs (load_specs() is loaded once): cell text → whether it is a known header.
+_KNOWN: dict[int, dict[str, bool]] = {}
+
+
 def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> Layout:
     """Find the best (spec, header rows) over the first rows of a sheet."""
     rows = [[nfkc(c) for c in r] for r in rows[:SCAN_ROWS]]
     best: Layout | None = None
-    known: dict[str, bool] = {}
+    known = _KNOWN.setdefault(id(specs), {})  # the same towns, names and amounts recur in every ledger
+    if len(known) > 200_000:
+        known.clear()
 
     def is_known(cell: str) -> bool:
         """Whether the cell is a header of any spec: most scanned rows are data, and skip at once."""
