@@ -15,6 +15,8 @@ from waterwh.briefing.document import Block, FigureBook, Heading, Para, Query, S
 from waterwh.briefing.numbers import num, pct, wan, yi
 
 CN_NUM = "一二三四五六七八九十"
+LISTED = 20  # projects named in a list; a province has thousands behind schedule
+TABLE_ROWS = 30  # areas in an indicator table
 ASCII_COMMA = re.compile(r"(?<!\d),|,(?!\d)")
 PROGRAMME_COLUMNS = {"allocated_wan": "下达资金", "received_wan": "到位资金", "spent_wan": "支出资金",
                      "receipt_rate": "到位率", "spend_rate": "支出率"}
@@ -50,6 +52,11 @@ def counted(unit: str) -> Callable[[object], str]:
 
 
 count = counted("项")
+
+
+def in_unit(unit: str) -> Callable[[object], str]:
+    """A measured value printed in its unit; percentage indicators are stored as fractions."""
+    return pct if unit == "%" else (lambda v: num(v, unit))
 
 
 def investment(w: Writer, end: date, heading_no: int) -> list[Block]:
@@ -143,19 +150,21 @@ def _group_sentences(w: Writer, groups: Query) -> list[Segment]:
 
 
 def _project_list(w: Writer, end: date, title: str, condition: str, kind: str) -> list[Block]:
+    """Each project of the list with its reason; beyond LISTED, the furthest behind and a count (the
+    appendix query returns the whole list)."""
     q = w.book.query(INV, f"""
-        SELECT priority_level_zh, project_name, ytd_completion_rate, schedule_share, delay_reason,
-               delay_reason_category_zh, total_investment_wan
+        SELECT priority_level_zh, project_name, area_name, ytd_completion_rate, schedule_share, delay_reason,
+               delay_reason_category_zh, count(*) OVER () AS listed_count
         FROM {INV}
         WHERE report_period_end = {_d(end)} AND {condition}
         ORDER BY CASE priority_level WHEN 'provincial' THEN 1 WHEN 'city' THEN 2 WHEN 'county' THEN 3 ELSE 4 END,
-                 project_name
+                 schedule_gap NULLS FIRST, project_name
     """)
     out: list[Block] = [Heading(f"{title}（{len(q.rows)}项）", 2)]
     if not q.rows:
         out.append(w.para("无。"))
         return out
-    for i, r in enumerate(q.rows):
+    for i, r in enumerate(q.rows[:LISTED]):
         parts: list[Segment] = [f"{i + 1}. {r['priority_level_zh'] or ''}{r['project_name']}"]
         if kind == "差距" and r["ytd_completion_rate"] is not None:
             parts += ["，年度投资完成率", w.fig(f"{r['project_name']}年度投资完成率", q, "ytd_completion_rate", pct, i),
@@ -167,6 +176,9 @@ def _project_list(w: Writer, end: date, title: str, condition: str, kind: str) -
         else:
             parts.append("，台账未填写原因")
         out.append(w.para(*parts, "。"))
+    if len(q.rows) > LISTED:
+        out.append(w.para(f"以上为按级别排列、差距最大的{LISTED}项；其余", w.fig(
+            f"{title}其余项目数", q, "listed_count", lambda v: f"{int(v) - LISTED}项"), "见附录所列查询。"))
     return out
 
 
@@ -276,48 +288,94 @@ def funding(w: Writer, end: date, heading_no: int) -> list[Block]:
 
 
 def water(w: Writer, end: date, heading_no: int) -> list[Block]:
-    # the latest value of each indicator and area whose period ended in the report year, by the month's end
-    q = w.book.query("marts.fct_indicator_value", f"""
+    """Each indicator at the highest level that reports it: one area is written out (a county's own
+    通报); several are summed where the indicator adds up, else counted against their targets."""
+    latest = f"""
         WITH latest AS (
             SELECT *, row_number() OVER (PARTITION BY indicator_code, area_name
                                          ORDER BY period_end DESC, report_period_end DESC) AS rn
             FROM marts.fct_indicator_value
             WHERE report_period_end <= {_d(end)} AND year(period_end) = {end.year}
-        )
-        SELECT latest.indicator_name, latest.area_name, latest.period_label, latest.unit, latest.target_value,
-               latest.actual_value, latest.achievement_rate, latest.direction, latest.qualifier,
-               coalesce(area.area_level, 'county') AS area_level
-        FROM latest
-        LEFT JOIN marts.dim_admin_area AS area ON area.area_name = latest.area_name
-        WHERE rn = 1
-        ORDER BY latest.indicator_name, area_level, latest.area_name
+        ), levelled AS (
+            SELECT latest.*, coalesce(area.area_level, 'county') AS area_level,
+                   CASE coalesce(area.area_level, 'county') WHEN 'province' THEN 1 WHEN 'prefecture' THEN 2
+                        WHEN 'county' THEN 3 WHEN 'township' THEN 4 ELSE 5 END AS level_rank,
+                   coalesce(ind.additivity, 'non_additive') AS additivity
+            FROM latest
+            LEFT JOIN marts.dim_admin_area AS area ON area.area_name = latest.area_name
+            LEFT JOIN marts.dim_indicator AS ind ON ind.indicator_code = latest.indicator_code
+            WHERE rn = 1
+        ), reporting AS (
+            SELECT * FROM levelled
+            QUALIFY level_rank = min(level_rank) OVER (PARTITION BY indicator_code)
+        )"""
+    per_indicator = w.book.query("marts.fct_indicator_value", f"""{latest}
+        SELECT indicator_code, any_value(indicator_name) AS indicator_name, any_value(unit) AS unit,
+               any_value(direction) AS direction, any_value(additivity) AS additivity,
+               any_value(area_level) AS area_level, count(*) AS area_count,
+               any_value(area_name) AS area_name, any_value(period_label) AS period_label,
+               any_value(qualifier) AS qualifier,
+               sum(actual_value) AS actual_value, sum(target_value) AS target_value,
+               sum(actual_value) / nullif(sum(target_value) FILTER (WHERE actual_value IS NOT NULL), 0)
+                   AS achievement_rate,
+               count(*) FILTER (WHERE target_value IS NOT NULL) AS with_target,
+               count(*) FILTER (WHERE CASE WHEN direction = 'lower_better' THEN actual_value <= target_value
+                                           ELSE actual_value >= target_value END) AS meeting_target
+        FROM reporting
+        GROUP BY indicator_code
+        ORDER BY indicator_name
     """)
-    if not q.rows:
+    if not per_indicator.rows:
         raise NoData(f"没有{end.year}年截至{end.month}月的水资源指标数据（marts.fct_indicator_value）")
     qual = {"approx": "约", "gt": "超过", "ge": "不低于", "lt": "不足"}
+    level_zh = {"province": "省", "prefecture": "市", "county": "县（市、区）", "township": "乡镇", "village": "村"}
     out: list[Block] = [Heading(f"{CN_NUM[heading_no - 1]}、水资源指标")]
-    table_rows = []
-    for i, r in enumerate(q.rows):
-        unit = "" if r["unit"] == "%" else r["unit"]
-        fmt: Callable[[object], str] = (lambda v: pct(v)) if r["unit"] == "%" else (lambda v, u=unit: num(v, u))
-        period = r["period_label"] if "年" in r["period_label"] else f"{end.year}年{r['period_label']}"
-        label = f"{r['area_name']}{period}{r['indicator_name']}"
-        actual = w.fig(f"{label}完成值", q, "actual_value", fmt, i)
-        target = w.fig(f"{label}目标值", q, "target_value", fmt, i) if r["target_value"] is not None else "—"
-        rate = w.fig(f"{label}完成率", q, "achievement_rate", pct, i) if r["achievement_rate"] is not None else "—"
-        table_rows.append([r["indicator_name"], r["area_name"], r["period_label"], target, actual, rate])
-        if r["area_level"] in ("township", "village"):
-            continue  # towns appear in the table; the text speaks for the county
-        parts: list[Segment] = [f"{period}，{r['area_name']}{r['indicator_name']}",
-                                qual.get(r["qualifier"] or "", ""), actual]
-        if r["target_value"] is not None:
-            if r["direction"] == "lower_better":
-                met = r["actual_value"] is not None and r["actual_value"] <= r["target_value"]
-                parts += ["，控制目标", target, "，" + ("控制在目标以内" if met else "超出控制目标")]
-            else:
-                parts += ["，目标", target, "，完成目标的", rate]
+    for i, r in enumerate(per_indicator.rows):
+        fmt = in_unit(r["unit"])
+        period = r["period_label"] if re.search(r"\d{4}", r["period_label"]) else f"{end.year}年{r['period_label']}"
+        name = r["indicator_name"]
+        if r["area_count"] == 1 or r["additivity"] == "additive":
+            one = r["area_count"] == 1
+            where = r["area_name"] if one else f"{r['area_count']}个{level_zh[r['area_level']]}合计"
+            parts: list[Segment] = [f"{period}，{where}{name}", qual.get(r["qualifier"] or "", "") if one else "",
+                                    w.fig(f"{where}{period}{name}完成值", per_indicator, "actual_value", fmt, i)]
+            if r["target_value"] is not None:
+                target = w.fig(f"{where}{period}{name}目标值", per_indicator, "target_value", fmt, i)
+                if r["direction"] == "lower_better":
+                    met = r["actual_value"] is not None and r["actual_value"] <= r["target_value"]
+                    parts += ["，控制目标", target, "，" + ("控制在目标以内" if met else "超出控制目标")]
+                elif r["achievement_rate"] is not None:
+                    parts += ["，目标", target, "，完成目标的",
+                              w.fig(f"{where}{period}{name}完成率", per_indicator, "achievement_rate", pct, i)]
+        else:  # rates and scores do not add up: how many areas met their target
+            where = level_zh[r["area_level"]]
+            parts = [f"{period}，", w.fig(f"{name}填报地区数", per_indicator, "area_count", counted("个")),
+                     f"{where}填报{name}"]
+            if r["with_target"]:
+                parts += ["，其中", w.fig(f"{name}达到目标地区数", per_indicator, "meeting_target", counted("个")),
+                          "达到目标"]
         out.append(w.para(*parts, "。"))
-    out.append(Table(["指标", "区域", "统计期", "目标值", "完成值", "完成率"], table_rows, "指标完成情况"))
+
+    table = w.book.query("marts.fct_indicator_value", f"""{latest}
+        SELECT indicator_name, area_name, period_label, unit, target_value, actual_value, achievement_rate,
+               count(*) OVER (PARTITION BY indicator_code) AS area_count
+        FROM reporting
+        QUALIFY row_number() OVER (PARTITION BY indicator_code
+                                   ORDER BY achievement_rate NULLS LAST, area_name) <= {TABLE_ROWS}
+        ORDER BY indicator_name, achievement_rate NULLS LAST, area_name
+    """)
+    rows = []
+    for i, r in enumerate(table.rows):
+        fmt = in_unit(r["unit"])
+        label = f"{r['area_name']}{r['period_label']}{r['indicator_name']}"
+        rows.append([r["indicator_name"], r["area_name"], r["period_label"],
+                     w.fig(f"{label}目标值", table, "target_value", fmt, i) if r["target_value"] is not None else "—",
+                     w.fig(f"{label}完成值", table, "actual_value", fmt, i) if r["actual_value"] is not None else "—",
+                     w.fig(f"{label}完成率", table, "achievement_rate", pct, i)
+                     if r["achievement_rate"] is not None else "—"])
+    many = any(r["area_count"] > TABLE_ROWS for r in table.rows)
+    caption = f"指标完成情况（每项指标列出完成率最低的{TABLE_ROWS}个地区）" if many else "指标完成情况"
+    out.append(Table(["指标", "区域", "统计期", "目标值", "完成值", "完成率"], rows, caption))
     return out
 
 
