@@ -9,17 +9,13 @@ so each time is one chart's query through Superset and DuckDB, not a queue of th
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import sqlite3
 import statistics
-import subprocess
 import time
-import urllib.request
 
-from waterwh import bi
-from waterwh.config import PROJECT_ROOT, Settings
+from waterwh import bi, serve
+from waterwh.config import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,18 +29,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_up(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise RuntimeError(f"{url} did not come up in {seconds:.0f} s")
-
-
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -54,11 +38,9 @@ def measure(settings: Settings, repeat: int = 20) -> dict:
     from playwright.sync_api import sync_playwright
 
     creds = bi.setup(settings, say=lambda *_a: None)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (settings.home / "bench-superset.log").open("wb")
-    server = subprocess.Popen(bi.gunicorn_argv(port), env=bi.superset_env(settings), cwd=PROJECT_ROOT,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    superset = serve.superset_service(settings, _free_port())
+    url = superset.health_url.rsplit("/", 1)[0]
+    serve.start([superset], settings.home / "logs")
     charts: dict[int, str] = {}
     con = sqlite3.connect(bi.paths(settings).home / "superset.db")
     try:
@@ -67,7 +49,11 @@ def measure(settings: Settings, repeat: int = 20) -> dict:
         con.close()
     out: dict[str, dict] = {}
     try:
-        _wait_up(url + "/health", 180)
+        deadline = time.monotonic() + 180
+        while not serve.is_up(superset.health_url):
+            if time.monotonic() > deadline or (superset.proc and superset.proc.poll() is not None):
+                raise RuntimeError(f"Superset did not come up; see {settings.home / 'logs' / 'superset.log'}")
+            time.sleep(1)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1400})
@@ -103,7 +89,5 @@ def measure(settings: Settings, repeat: int = 20) -> dict:
                                                "p95_ms": round(_percentile(times, 0.95), 1), "n": repeat}
             browser.close()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
-        log.close()
+        serve.stop([superset])
     return out

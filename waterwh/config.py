@@ -24,6 +24,9 @@ class Settings:
     specs_dir: Path = PROJECT_ROOT / "ingest" / "specs"
     max_file_bytes: int = 200 * 1024 * 1024
     keep_published: int = 5
+    # DuckDB's memory for the build (ingest, dbt, checks); beyond it, it spills to staging/.
+    # Its default, 80 % of RAM, let a province build peak at 7 GB on a 2-core, 4 GB-target machine.
+    duckdb_memory_limit: str = "2GB"
     # A publish whose fact row count falls below this share of the previous one is stopped.
     min_row_share_vs_previous: float = 0.5
     # The month's 通报 written after each publish into reports/ (empty: none). The PDF (3 s of font

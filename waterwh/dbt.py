@@ -54,6 +54,7 @@ def dbt_executable() -> str:
 def dbt_env(settings: Settings, db_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["WATERWH_BUILD_DB"] = str(db_path)
+    env["WATERWH_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return env
 

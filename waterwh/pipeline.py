@@ -183,7 +183,7 @@ class NightlyRun:
                 f"landing folder {self.landing} does not exist (put ledgers there or pass --landing)",
                 "failed_ingest",
             )
-        con = duckdb.connect(str(self.staging))
+        con = duckdb.connect(str(self.staging), config={"memory_limit": self.settings.duckdb_memory_limit})
         try:
             ensure_schema(con)
             self.result.files = ingest_paths(
@@ -226,7 +226,7 @@ class NightlyRun:
 
         docs = self.settings.reports_dir / "gx" / self.result.run_id
         found = validate(self.staging, self.previous, self.settings.min_row_share_vs_previous,
-                         docs_dir=docs, run_name=self.result.run_id)
+                         docs_dir=docs, run_name=self.result.run_id, memory_limit=self.settings.duckdb_memory_limit)
         self.result.data_docs = docs / "index.html"
         self.result.checks += found
         self.stages_done.add("validate")

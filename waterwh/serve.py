@@ -53,7 +53,7 @@ def superset_service(settings: Settings, port: int) -> Service:
     return Service("superset", bi.gunicorn_argv(port), env, f"http://127.0.0.1:{port}/health")
 
 
-def _up(url: str) -> bool:
+def is_up(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
             return resp.status == 200
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         deadline = time.monotonic() + args.timeout
         while waiting and not stopping:
             for name, s in list(waiting.items()):
-                if _up(s.health_url):
+                if is_up(s.health_url):
                     print(f"{name}: {s.health_url.rsplit('/', 1)[0]}/  (log: {log_dir / (name + '.log')})", flush=True)
                     del waiting[name]
                 elif s.proc and s.proc.poll() is not None:
