@@ -72,11 +72,20 @@ def measure(settings: Settings, repeat: int = 20) -> dict:
 
                 page.on("request", keep)
                 page.goto(f"{url}/superset/dashboard/{slug}/")
+                page.wait_for_selector('[data-test="chart-grid-component"]', timeout=180_000)
                 page.wait_for_load_state("networkidle", timeout=180_000)
                 page.remove_listener("request", keep)
+                if not captured:
+                    raise RuntimeError(f"dashboard {slug}: no chart asked for data")
                 for body, headers in captured:
-                    form = json.loads(body).get("form_data") or {}
-                    name = charts.get(form.get("slice_id"), f"chart {form.get('slice_id')}")
+                    payload = json.loads(body)
+                    form = payload.get("form_data") or {}
+                    if form.get("slice_id") in charts:
+                        name = charts[form["slice_id"]]
+                    else:  # a native filter asking for its choices
+                        columns = [c if isinstance(c, str) else c.get("label", "?")
+                                   for q in payload.get("queries", []) for c in q.get("columns", [])]
+                        name = f"筛选器取值（{'、'.join(columns) or '?'}）"
                     times = []
                     for _ in range(repeat):
                         t0 = time.perf_counter()

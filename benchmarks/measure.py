@@ -50,6 +50,7 @@ class Measured:
 def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
     """Run `argv`; its last stdout line may be JSON (returned as `output`)."""
     peak = 0
+    samples: list[tuple[float, int]] = []  # (wall clock, tree RSS)
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     done = threading.Event()
@@ -57,7 +58,9 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path |
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_bytes(proc.pid))
+            rss = _tree_rss_bytes(proc.pid)
+            samples.append((time.time(), rss))
+            peak = max(peak, rss)
             time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -73,6 +76,14 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path |
         parsed = {"stdout_tail": out[-2000:], "stderr_tail": err[-2000:]}
     if proc.returncode != 0:
         parsed.setdefault("stderr_tail", err[-2000:])
+    starts = parsed.pop("stage_starts", None)
+    if starts:  # the peak of each stage, from the samples taken while it ran
+        names = sorted(starts, key=starts.get)
+        parsed["stage_peak_rss_mb"] = {
+            name: round(max((r for t, r in samples if starts[name] <= t < (starts[nxt] if nxt else 1e18)),
+                            default=0) / 2**20, 1)
+            for name, nxt in zip(names, [*names[1:], None], strict=True) if name not in ("start", "end")
+        }
     return Measured(round(seconds, 2), round(peak / 2**20, 1), proc.returncode, parsed)
 
 
