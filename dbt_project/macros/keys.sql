@@ -5,7 +5,7 @@
 {% macro surrogate_key(columns) -%}
     md5(concat_ws('|'
         {%- for column in columns %},
-        coalesce(cast({{ column }} as varchar), '_waterwh_null_')
+        coalesce(cast({{ column }} as {{ dbt.type_string() }}), '_waterwh_null_')
         {%- endfor %}
     ))
 {%- endmacro %}

@@ -10,3 +10,8 @@
     list_sort(list_transform(map_entries(histogram({{ column }})),
         lambda e: {'n': -cast(e.value as bigint), 'k': e.key}))[1].k
 {%- endmacro %}
+
+{# Spark ≥ 4.0: mode(col, true) returns the lowest of equally frequent values. #}
+{% macro spark__stable_mode(column) -%}
+    mode({{ column }}, true)
+{%- endmacro %}

@@ -7,7 +7,7 @@
 {% macro clean_text(column) -%}
     nullif(
         nullif(
-            trim(regexp_replace({{ column }}, '[\s\x{3000}\x{00a0}\x{2003}]+', ' ', 'g')),
+            trim({{ regex_replace_all(column, '[\\s\\x{3000}\\x{00a0}\\x{2003}]+', ' ') }}),
             ''
         ),
         '/'
@@ -23,16 +23,16 @@
     case
         when trim(coalesce({{ column }}, '')) in ('', '/', '-', '—', '——', '无')
             then null
-        else regexp_replace({{ column }}, '[\s\x{3000}\x{00a0}\x{2003}]+', '', 'g')
+        else {{ regex_replace_all(column, '[\\s\\x{3000}\\x{00a0}\\x{2003}]+', '') }}
     end
 {%- endmacro %}
 
 {# A label that marks a stated total rather than a data row: 合计, 小计, 总计, 其中... #}
 {% macro is_total_label(column) -%}
-    coalesce(regexp_matches({{ column }}, '^\s*(合计|小计|总计|累计合计|其中)'), false)
+    coalesce({{ regex_like(column, '^\\s*(合计|小计|总计|累计合计|其中)') }}, false)
 {%- endmacro %}
 
 {# Masked names ("XX镇", "XXX水库", "某村"): never a key on their own. #}
 {% macro is_anonymised_name(column) -%}
-    coalesce(regexp_matches({{ column }}, '(X{2,}|x{2,}|×{2,}|\*{2,}|某)'), false)
+    coalesce({{ regex_like(column, '(X{2,}|x{2,}|×{2,}|\\*{2,}|某)') }}, false)
 {%- endmacro %}

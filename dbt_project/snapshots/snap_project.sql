@@ -9,6 +9,7 @@
 
 {{
     config(
+        enabled=snapshots_supported(),
         unique_key='project_key',
         strategy='check',
         check_cols=[

@@ -15,7 +15,7 @@ names as (
 
     select indicator_code, name_zh as alias from indicators
     union all
-    select indicator_code, unnest(string_split(aliases, '|')) from indicators
+    select indicator_code, {{ split_to_rows('aliases', '[|]') }} from indicators
 
 )
 

@@ -31,4 +31,4 @@ texts as (
 
 select *
 from texts
-where regexp_matches(text_value, '##\w+##|\[bookmark:[^\]]*\]')
+where {{ regex_like('text_value', '##\\w+##|\\[bookmark:[^\\]]*\\]') }}

@@ -27,7 +27,7 @@ split_items as (
 
     select
         approval_items.*,
-        unnest(regexp_split_to_array(item, '[、，,；;]')) as single_item
+        {{ split_to_rows('item', '[、，,；;]') }} as single_item
     from approval_items
     where not is_total_label_row
 

@@ -9,6 +9,8 @@
     them in raw.reported_totals, and any row still labelled as a total is dropped here too.
 #}
 
+{%- set line_columns = ['funding_line_key', 'funding_source_key', 'fund_level', 'fund_program', 'bond_type', 'canonical_project_name', 'project_name', 'doc_no', 'report_period_start', 'report_period_end', 'period_type', 'load_id', 'ledger_key', 'ledger_scope', 'ledger_version_no', 'source_file', 'source_sheet', 'source_row'] %}
+
 with
 
 lines as (
@@ -41,58 +43,32 @@ data_lines as (
 
 ),
 
-allocated as (
-
-    select *, 'allocated' as event_type, allocated_date as event_date_stated,
-        allocated_amount_wan as event_amount_wan
-    from data_lines
-    where allocated_amount_wan is not null
-
-),
-
-received as (
-
-    select *, 'received' as event_type, received_date as event_date_stated,
-        received_amount_wan as event_amount_wan
-    from data_lines
-    where received_amount_wan is not null
-
-),
-
-spent as (
-
-    select *, 'spent' as event_type, cast(null as date) as event_date_stated,
-        spent_amount_wan as event_amount_wan
-    from data_lines
-    where spent_amount_wan is not null
-
-),
-
-cny_amounts as (
-
-    select * from allocated
-    union all by name
-    select * from received
-    union all by name
-    select * from spent
-
-),
-
-cny_events as (
+{#- each event names its columns: a union by position must line up on every engine #}
+{%- for event_type, amount_column, date_column in [
+        ('allocated', 'allocated_amount_wan', 'allocated_date'),
+        ('received', 'received_amount_wan', 'received_date'),
+        ('spent', 'spent_amount_wan', none)] %}
+{{ event_type }} as (
 
     select
-        *,
-        cast(event_amount_wan * 10000 as decimal(22, 4)) as event_amount_original,
+        {{ line_columns | join(', ') }},
+        '{{ event_type }}' as event_type,
+        {{ date_column if date_column else 'cast(null as date)' }} as event_date_stated,
+        {{ amount_column }} as event_amount_wan,
+        cast({{ amount_column }} * 10000 as decimal(22, 4)) as event_amount_original,
         'CNY' as event_currency,
         cast(1 as decimal(18, 6)) as event_fx_rate
-    from cny_amounts
+    from data_lines
+    where {{ amount_column }} is not null
 
 ),
+
+{% endfor -%}
 
 drawdowns as (
 
     select
-        *,
+        {{ line_columns | join(', ') }},
         'drawdown' as event_type,
         drawdown_date as event_date_stated,
         cast(round(amount_original * fx_rate / 10000, 4) as decimal(18, 4)) as event_amount_wan,
@@ -108,8 +84,12 @@ drawdowns as (
 
 events as (
 
-    select * from cny_events
-    union all by name
+    select * from allocated
+    union all
+    select * from received
+    union all
+    select * from spent
+    union all
     select * from drawdowns
 
 )

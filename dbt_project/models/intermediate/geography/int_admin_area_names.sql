@@ -35,11 +35,14 @@ observed_names as (
 
 name_variants as (
 
-    select
-        unnest(name_variants) as name_variant,
-        area_code,
-        area_level
-    from known_areas
+    select area_name as name_variant, area_code, area_level from known_areas
+    union
+    select name_with_parent, area_code, area_level from known_areas where name_with_parent is not null
+    union
+    select name_with_two_ancestors, area_code, area_level from known_areas
+    where name_with_two_ancestors is not null
+    union
+    select full_name, area_code, area_level from known_areas
 
 ),
 
@@ -76,11 +79,11 @@ select
     is_known,
     case
         when is_known then null
-        when regexp_matches(reported_area_name, '(镇|乡|街道|街办)$') then 'township'
-        when regexp_matches(reported_area_name, '村$') then 'village'
-        when regexp_matches(reported_area_name, '(省|自治区)$') then 'province'
-        when regexp_matches(reported_area_name, '(县|区|旗)$') then 'county'
-        when regexp_matches(reported_area_name, '(市|州|盟)$') then 'prefecture'
+        when {{ regex_like('reported_area_name', '(镇|乡|街道|街办)$') }} then 'township'
+        when {{ regex_like('reported_area_name', '村$') }} then 'village'
+        when {{ regex_like('reported_area_name', '(省|自治区)$') }} then 'province'
+        when {{ regex_like('reported_area_name', '(县|区|旗)$') }} then 'county'
+        when {{ regex_like('reported_area_name', '(市|州|盟)$') }} then 'prefecture'
         else 'unknown'
     end as inferred_area_level,
     {{ is_anonymised_name('reported_area_name') }} as is_anonymised

@@ -38,19 +38,22 @@ with_ancestors as (
 
 ),
 
--- the chain root → self, as parallel code/name lists (root first)
+-- ancestors are contiguous (an area without a parent has no grandparent), so the chain from the
+-- root is the non-NULL names in order; concat_ws skips NULLs on every engine
 chains as (
 
     select
         *,
-        list_filter(
-            [great_grandparent_area_code, grandparent_area_code, parent_area_code, area_code],
-            lambda code: code is not null
-        ) as code_chain,
-        list_filter(
-            [great_grandparent_area_name, grandparent_area_name, parent_area_name, area_name],
-            lambda name: name is not null
-        ) as name_chain
+        coalesce(great_grandparent_area_code, grandparent_area_code, parent_area_code, area_code)
+            as root_area_code,
+        coalesce(great_grandparent_area_name, grandparent_area_name, parent_area_name, area_name)
+            as root_area_name,
+        case
+            when great_grandparent_area_code is not null then 4
+            when grandparent_area_code is not null then 3
+            when parent_area_code is not null then 2
+            else 1
+        end as depth
     from with_ancestors
 
 )
@@ -61,21 +64,22 @@ select
     area_level,
     parent_area_code,
     parent_area_name,
-    array_to_string(name_chain, '') as full_name,
-    -- the ancestor at each level (NULL where the area is above that level)
-    case when len(code_chain) >= 1 then code_chain[1] end as province_code,
-    case when len(name_chain) >= 1 then name_chain[1] end as province_name,
-    case when len(code_chain) >= 2 then code_chain[2] end as prefecture_code,
-    case when len(name_chain) >= 2 then name_chain[2] end as prefecture_name,
-    case when len(code_chain) >= 3 then code_chain[3] end as county_code,
-    case when len(name_chain) >= 3 then name_chain[3] end as county_name,
-    case when len(code_chain) >= 4 then code_chain[4] end as township_code,
-    case when len(name_chain) >= 4 then name_chain[4] end as township_name,
-    -- names that identify this area: itself, and itself prefixed by 1, 2 or 3 ancestors
-    list_distinct([
-        area_name,
-        array_to_string(name_chain[-2:], ''),
-        array_to_string(name_chain[-3:], ''),
-        array_to_string(name_chain, '')
-    ]) as name_variants
+    concat_ws('', great_grandparent_area_name, grandparent_area_name, parent_area_name, area_name)
+        as full_name,
+    -- the ancestor at each depth from the root (NULL where the area is above that level)
+    root_area_code as province_code,
+    root_area_name as province_name,
+    case depth when 2 then area_code when 3 then parent_area_code when 4 then grandparent_area_code end
+        as prefecture_code,
+    case depth when 2 then area_name when 3 then parent_area_name when 4 then grandparent_area_name end
+        as prefecture_name,
+    case depth when 3 then area_code when 4 then parent_area_code end as county_code,
+    case depth when 3 then area_name when 4 then parent_area_name end as county_name,
+    case depth when 4 then area_code end as township_code,
+    case depth when 4 then area_name end as township_name,
+    -- names that identify this area besides its own and its full name: prefixed by 1 or 2 ancestors
+    case when parent_area_name is not null then parent_area_name || area_name end
+        as name_with_parent,
+    case when grandparent_area_name is not null then grandparent_area_name || parent_area_name || area_name end
+        as name_with_two_ancestors
 from chains

@@ -39,7 +39,7 @@ alias_lists as (
 
     select indicator_code, name_zh as alias from indicators
     union all
-    select indicator_code, unnest(string_split(aliases, '|')) as alias from indicators
+    select indicator_code, {{ split_to_rows('aliases', '[|]') }} as alias from indicators
 
 ),
 

@@ -91,7 +91,7 @@ all_categories as (
 
     select
         delay_reason,
-        string_agg(category, ',' order by first_match_start, category) as delay_reason_categories,
+        {{ ordered_string_agg('category', ',', 'first_match_start, category') }} as delay_reason_categories,
         count(*) as matched_category_count
     from category_positions
     group by delay_reason

@@ -158,5 +158,5 @@ final as (
 
 select
     *,
-    md5(cast(final as varchar)) as source_row_hash
+    {{ row_fingerprint('final') }} as source_row_hash
 from final

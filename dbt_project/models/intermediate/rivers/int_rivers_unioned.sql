@@ -29,9 +29,9 @@ select
     {{ surrogate_key(['river_name']) }} as river_key,
     river_name,
     case
-        when regexp_matches(river_name, '水库$') then 'reservoir'
-        when regexp_matches(river_name, '(运河|渠|干渠|支渠)$') then 'canal'
-        when regexp_matches(river_name, '(湖|海|荡|淀|泊)$') then 'lake'
+        when {{ regex_like('river_name', '水库$') }} then 'reservoir'
+        when {{ regex_like('river_name', '(运河|渠|干渠|支渠)$') }} then 'canal'
+        when {{ regex_like('river_name', '(湖|海|荡|淀|泊)$') }} then 'lake'
         else 'river'
     end as water_body_type,
     {{ stable_mode("area_name") }} as area_name,

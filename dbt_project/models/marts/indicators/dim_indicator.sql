@@ -43,7 +43,7 @@ unknown as (
     select
         indicator_code,
         min(reported_indicator_name) as name_zh,
-        cast(null as varchar) as aliases,
+        cast(null as {{ dbt.type_string() }}) as aliases,
         {{ stable_mode("unit") }} as unit,
         'higher_better' as direction,
         'non_additive' as additivity,

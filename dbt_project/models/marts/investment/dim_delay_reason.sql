@@ -21,7 +21,7 @@ keyword_lists as (
 
     select
         category,
-        string_agg(keyword, '、' order by priority, length(keyword) desc, keyword) as keywords,
+        {{ ordered_string_agg('keyword', '、', 'priority, length(keyword) desc, keyword') }} as keywords,
         count(*) as keyword_count
     from keywords
     group by category

@@ -9,7 +9,22 @@ with
 
 project_versions as (
 
+{%- if snapshots_supported() %}
+
     select * from {{ ref('snap_project') }}
+
+{%- else %}
+
+    -- no snapshot on this engine (plain Parquet tables on Spark): the latest attributes as the
+    -- one current version of each project, with the columns a snapshot would add
+    select
+        *,
+        md5(concat_ws('|', project_key, cast(current_timestamp() as {{ dbt.type_string() }}))) as dbt_scd_id,
+        current_timestamp() as dbt_valid_from,
+        cast(null as timestamp) as dbt_valid_to
+    from {{ ref('int_projects_latest') }}
+
+{%- endif %}
 
 ),
 

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=('incremental' if incremental_delete_supported() else 'table'),
         unique_key=['project_key', 'report_period_end'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',

@@ -48,11 +48,11 @@ expected as (
         steps.ledger_type,
         steps.ledger_scope,
         steps.frequency,
-        last_day(steps.first_period_end + to_months(cast(n.k * steps.months_per_period as integer)))
+        last_day(cast({{ dbt.dateadd('month', 'cast(n.k * steps.months_per_period as integer)', 'steps.first_period_end') }} as date))
             as expected_period_end,
         steps.until_period_end
     from steps
-    cross join range(0, 1200) as n(k)
+    cross join {{ integer_range(1200, 'n', 'k') }}
 
 ),
 

@@ -28,7 +28,7 @@ select
     rectify_status,
     {{ label_zh('handling_status', 'river_issues.rectify_status') }} as rectify_status_zh,
     rectify_date,
-    case when rectify_date is not null then date_diff('day', found_date, rectify_date) end as days_to_rectify,
+    case when rectify_date is not null then {{ dbt.datediff('found_date', 'rectify_date', 'day') }} end as days_to_rectify,
     filed,
     closed,
     penalty_wan,
