@@ -10,8 +10,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Superset pins old pandas/SQLAlchemy: its own environment, from its own lock, with the same duckdb 2.0.0
 BI_VENV := .venv-superset
+# dbt-spark + pyspark for the Spark parity check: their own environment, from their own lock
+SPARK_VENV := .venv-spark
 
-.PHONY: help setup bi bi-lock demo test test-fast lint docs bench serve screenshots clean
+.PHONY: help setup bi bi-lock spark spark-lock demo test test-fast test-spark lint docs bench serve screenshots clean
 
 help:
 	@echo "make demo   — set up, generate sample ledgers, run the nightly job, show where to look"
@@ -20,6 +22,7 @@ help:
 	@echo "make serve  — Dagster UI + daemon on localhost:$${WATERWH_DAGSTER_PORT:-3000} (nightly schedule, landing sensor)"
 	@echo "make docs   — dbt docs generate + serve"
 	@echo "make bench  — benchmarks (not run by CI)"
+	@echo "make test-spark — the dbt project on a local Spark session, marts compared with DuckDB's"
 
 $(UV):
 	@echo "→ installing uv (not found on PATH)"
@@ -47,6 +50,17 @@ bi-lock: | $(UV)
 	"$(UV)" pip compile bi/requirements-superset.in -c bi/constraints-superset.txt --python-version 3.11 \
 	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o bi/requirements-superset.lock
 
+$(SPARK_VENV)/bin/dbt: dbt_project/requirements-spark.lock | $(UV)
+	test -x $(SPARK_VENV)/bin/python || "$(UV)" venv --quiet --python $(PYTHON) $(SPARK_VENV)
+	"$(UV)" pip sync --quiet --python $(SPARK_VENV)/bin/python dbt_project/requirements-spark.lock
+	@touch $@
+
+spark: $(SPARK_VENV)/bin/dbt
+
+spark-lock: | $(UV)
+	"$(UV)" pip compile dbt_project/requirements-spark.in --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o dbt_project/requirements-spark.lock
+
 # .ONESHELL: the leading @ keeps the whole recipe quiet; the commands say what they do themselves.
 demo: setup
 	@rm -rf "$(WATERWH_HOME)/landing" "$(WATERWH_HOME)/samples"
@@ -68,10 +82,15 @@ demo: setup
 	@echo "  run report (中文)    : $(WATERWH_HOME)/reports/latest-run.md"
 	@echo "  dashboards, Dagster : make serve   (Superset on localhost:$${WATERWH_BI_PORT:-8088}, Dagster on localhost:$${WATERWH_DAGSTER_PORT:-3000})"
 
-test: setup bi
+test: setup bi spark
 	"$(UV)" sync --frozen --group dev --python $(PYTHON)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup
+
+# The Spark parity check alone (also part of `make test`): needs Java 17 (Debian openjdk-17-jre-headless).
+test-spark: setup spark
+	"$(UV)" sync --frozen --group dev --python $(PYTHON)
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_spark_parity.py
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not e2e"
@@ -102,4 +121,4 @@ bench: setup bi
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache dbt_project/target dbt_project/logs $(BI_VENV)
+	rm -rf var .pytest_cache .ruff_cache dbt_project/target dbt_project/logs $(BI_VENV) $(SPARK_VENV)

@@ -22,6 +22,8 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     dbt_project_dir: Path = PROJECT_ROOT / "dbt_project"
     specs_dir: Path = PROJECT_ROOT / "ingest" / "specs"
+    # dbt with dbt-spark + pyspark, in its own environment (`make spark`): the Spark parity check
+    spark_dbt: Path = PROJECT_ROOT / ".venv-spark" / "bin" / "dbt"
     max_file_bytes: int = 200 * 1024 * 1024
     keep_published: int = 5
     # DuckDB's memory for the build (ingest, dbt, checks); beyond it, it spills to staging/.

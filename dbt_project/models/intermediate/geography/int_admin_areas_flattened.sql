@@ -8,10 +8,10 @@ with
 areas as (
 
     select
-        cast(area_code as varchar) as area_code,
+        cast(area_code as {{ dbt.type_string() }}) as area_code,
         {{ clean_name('area_name') }} as area_name,
         area_level,
-        cast(parent_area_code as varchar) as parent_area_code
+        cast(parent_area_code as {{ dbt.type_string() }}) as parent_area_code
     from {{ ref('admin_areas') }}
 
 ),

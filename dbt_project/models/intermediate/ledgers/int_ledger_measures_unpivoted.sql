@@ -66,9 +66,8 @@ investment_columns as (
 
 investment_measures as (
 
-    unpivot investment_columns
-    on total_investment, annual_plan, period_completed, ytd_completed, since_start_completed, row_count
-    into name measure value measure_value
+    select * from investment_columns
+    unpivot (measure_value for measure in (total_investment, annual_plan, period_completed, ytd_completed, since_start_completed, row_count))
 
 ),
 
@@ -87,9 +86,8 @@ funding_columns as (
 
 funding_measures as (
 
-    unpivot funding_columns
-    on allocated_amount, received_amount, spent_amount, amount_original, row_count
-    into name measure value measure_value
+    select * from funding_columns
+    unpivot (measure_value for measure in (allocated_amount, received_amount, spent_amount, amount_original, row_count))
 
 ),
 
@@ -105,9 +103,8 @@ river_issue_columns as (
 
 river_issue_measures as (
 
-    unpivot river_issue_columns
-    on penalty, row_count
-    into name measure value measure_value
+    select * from river_issue_columns
+    unpivot (measure_value for measure in (penalty, row_count))
 
 ),
 
@@ -123,9 +120,8 @@ enforcement_columns as (
 
 enforcement_measures as (
 
-    unpivot enforcement_columns
-    on penalty, row_count
-    into name measure value measure_value
+    select * from enforcement_columns
+    unpivot (measure_value for measure in (penalty, row_count))
 
 ),
 
@@ -143,9 +139,8 @@ patrol_columns as (
 
 patrol_measures as (
 
-    unpivot patrol_columns
-    on issues_found, duration_min, distance_km, row_count
-    into name measure value measure_value
+    select * from patrol_columns
+    unpivot (measure_value for measure in (issues_found, duration_min, distance_km, row_count))
 
 ),
 

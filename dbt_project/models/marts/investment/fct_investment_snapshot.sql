@@ -2,7 +2,7 @@
     config(
         materialized=('incremental' if incremental_delete_supported() else 'table'),
         unique_key=['project_key', 'report_period_end'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=('append' if target.type == 'spark' else 'delete+insert'),
         on_schema_change='append_new_columns',
         pre_hook="{% if is_incremental() %}delete from {{ this }} where report_period_end in ({{ periods_to_reprocess(this, ref('int_investment_lines_resolved')) }}){% endif %}"
     )
@@ -12,7 +12,8 @@
     Periodic snapshot: one row per project × report period, from current ledger versions only.
     Incremental: the pre-hook deletes every period whose source rows changed (see
     periods_to_reprocess); the model then inserts every period the table does not hold.
-    A full refresh gives the same rows.
+    A full refresh gives the same rows. On Spark (Delta) the strategy is append: the pre-hook
+    has already deleted what changed. On plain Parquet (no DELETE) the fact is a full table.
 #}
 
 with
