@@ -322,8 +322,8 @@ class BatchLoader:
             t = t.append_column("__row", pa.array(np.arange(1, t.num_rows + 1, dtype=np.int32)))
             parts.append(t.append_column("__sheet", pa.array(np.full(t.num_rows, i, dtype=np.int32))))
         src = pa.concat_tables(parts)
-        meta = pa.table({name: [self._meta_value(it, i, name) for i, it in enumerate(self.items)]
-                         for name, _ in META_COLUMNS}, schema=pa.schema(META_COLUMNS))
+        meta = pa.Table.from_pylist([self._meta_row(it, i) for i, it in enumerate(self.items)],
+                                    schema=pa.schema(META_COLUMNS))
         con.register("batch_src", src)
         con.register("batch_meta_src", meta)
         try:
@@ -338,7 +338,8 @@ class BatchLoader:
                 con.execute(f"DROP TABLE IF EXISTS {t}")
 
     @staticmethod
-    def _meta_value(it: Pending, i: int, name: str) -> object:
+    def _meta_row(it: Pending, i: int) -> dict[str, object]:
+        """The META_COLUMNS of one sheet of the batch."""
         r, period = it.result, it.result.period
         return {
             "__sheet": i, "__start": it.layout.header_last + 1, "__year": it.meta["year"],
@@ -346,7 +347,7 @@ class BatchLoader:
             "source_sheet": r.sheet, "file_sha256": it.meta["sha256"], "loaded_at": it.meta["loaded_at"],
             "ledger_scope": r.ledger_scope, "report_period_start": period.start if period else None,
             "report_period_end": period.end if period else None, "period_type": period.type if period else None,
-        }[name]
+        }
 
     def _finish(self) -> None:
         con, L, spec = self.con, self.layout, self.spec

@@ -60,33 +60,52 @@ def dbt_env(settings: Settings, db_path: Path) -> dict[str, str]:
 
 
 def run_dbt(settings: Settings, db_path: Path, *args: str) -> DbtResult:
-    target = settings.home / "dbt" / "target"
+    """dbt on the DuckDB build file `db_path` (the nightly job's target)."""
+    return run_dbt_command(
+        dbt_executable(), args, project_dir=settings.dbt_project_dir, target=settings.home / "dbt" / "target",
+        log_dir=settings.home / "dbt" / "logs", env=dbt_env(settings, db_path),
+    )
+
+
+def run_dbt_command(
+    executable: str | Path,
+    args: tuple[str, ...] | list[str],
+    *,
+    project_dir: Path,
+    target: Path,
+    log_dir: Path,
+    env: dict[str, str],
+    cwd: Path | None = None,
+) -> DbtResult:
+    """Run one dbt command (any environment, any target) and read back its results node by node."""
     cmd = [
-        dbt_executable(), *args,
-        "--project-dir", str(settings.dbt_project_dir),
-        "--profiles-dir", str(settings.dbt_project_dir),
+        str(executable), *args,
+        "--project-dir", str(project_dir),
+        "--profiles-dir", str(project_dir),
         "--target-path", str(target),
-        "--log-path", str(settings.home / "dbt" / "logs"),
+        "--log-path", str(log_dir),
         "--no-use-colors",
     ]
-    (target).mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
-    proc = subprocess.run(cmd, env=dbt_env(settings, db_path), capture_output=True, text=True, check=False,
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=cwd,
                           preexec_fn=die_with_parent)
-    nodes: list[DbtNodeResult] = []
-    if results_file.exists():
-        data = json.loads(results_file.read_text(encoding="utf-8"))
-        for r in data.get("results", []):
-            uid = r["unique_id"]
-            nodes.append(
-                DbtNodeResult(
-                    unique_id=uid,
-                    resource_type=uid.split(".", 1)[0],
-                    status=str(r.get("status")),
-                    failures=int(r.get("failures") or 0),
-                    message=(r.get("message") or "")[:500],
-                )
-            )
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
-    return DbtResult(proc.returncode, nodes, tail)
+    return DbtResult(proc.returncode, read_run_results(results_file), tail)
+
+
+def read_run_results(results_file: Path) -> list[DbtNodeResult]:
+    if not results_file.exists():
+        return []
+    data = json.loads(results_file.read_text(encoding="utf-8"))
+    return [
+        DbtNodeResult(
+            unique_id=r["unique_id"],
+            resource_type=r["unique_id"].split(".", 1)[0],
+            status=str(r.get("status")),
+            failures=int(r.get("failures") or 0),
+            message=(r.get("message") or "")[:500],
+        )
+        for r in data.get("results", [])
+    ]

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from waterwh.config import Settings
-from waterwh.dbt import die_with_parent
+from waterwh.dbt import DbtNodeResult, DbtResult, run_dbt_command
 
 # mart → columns not compared, and why (docs/scale-out.md)
 ENGINE_SPECIFIC: dict[str, dict[str, str]] = {
@@ -114,19 +113,13 @@ def spark_env(parquet_dir: Path, spark_dir: Path) -> dict[str, str]:
     return env
 
 
-def dbt_on_spark(settings: Settings, parquet_dir: Path, spark_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def dbt_on_spark(settings: Settings, parquet_dir: Path, spark_dir: Path, *args: str) -> DbtResult:
     if not settings.spark_dbt.exists():
         raise FileNotFoundError(f"{settings.spark_dbt} not found: `make spark` builds the Spark environment")
-    cmd = [
-        str(settings.spark_dbt), *args, "--target", "spark",
-        "--project-dir", str(settings.dbt_project_dir),
-        "--profiles-dir", str(settings.dbt_project_dir),
-        "--target-path", str(spark_dir / "target"),
-        "--log-path", str(spark_dir / "logs"),
-        "--no-use-colors",
-    ]
-    return subprocess.run(cmd, env=spark_env(parquet_dir, spark_dir), capture_output=True, text=True,
-                          check=False, cwd=spark_dir, preexec_fn=die_with_parent)
+    return run_dbt_command(
+        settings.spark_dbt, [*args, "--target", "spark"], project_dir=settings.dbt_project_dir,
+        target=spark_dir / "target", log_dir=spark_dir / "logs", env=spark_env(parquet_dir, spark_dir), cwd=spark_dir,
+    )
 
 
 def compare_mart(con: duckdb.DuckDBPyConnection, mart: str, spark_path: Path) -> MartParity:
@@ -205,7 +198,7 @@ def run_parity(settings: Settings, work_dir: Path, *, data_tests: bool = True) -
     parsed = dbt_on_spark(settings, parquet_dir, spark_dir, "parse")
     manifest_path = spark_dir / "target" / "manifest.json"
     if parsed.returncode != 0 or not manifest_path.exists():
-        return ParityReport([], {}, parsed.returncode or 1, _tail(parsed), seconds)
+        return ParityReport([], {}, parsed.returncode or 1, parsed.log_tail, seconds)
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     exported = export_sources(db_path, manifest, parquet_dir)
     seconds["export"] = time.perf_counter() - t
@@ -214,11 +207,12 @@ def run_parity(settings: Settings, work_dir: Path, *, data_tests: bool = True) -
     skip = ["--exclude-resource-type", "unit_test"] + ([] if data_tests else ["--exclude-resource-type", "test"])
     built = dbt_on_spark(settings, parquet_dir, spark_dir, "build", *skip)
     seconds["spark_build"] = time.perf_counter() - t
-    failures = failed_nodes(spark_dir)
-    models_failed = any(not line.startswith("fail: test.") for line in failures.splitlines())
-    if built.returncode != 0 and (models_failed or not failures):
+    failed = [n for n in built.nodes if n.status in ("error", "fail")]
+    failures = "\n".join(_describe(n) for n in failed)
+    models_failed = any(not (n.resource_type == "test" and n.status == "fail") for n in failed)
+    if built.returncode != 0 and (models_failed or not failed):
         # models did not build: nothing to compare
-        return ParityReport([], exported, built.returncode, failures or _tail(built), seconds)
+        return ParityReport([], exported, built.returncode, failures or built.log_tail, seconds)
 
     # data tests that failed on Spark are reported, and the marts still compared
     t = time.perf_counter()
@@ -227,22 +221,10 @@ def run_parity(settings: Settings, work_dir: Path, *, data_tests: bool = True) -
     return ParityReport(marts, exported, built.returncode, failures, seconds)
 
 
-def _tail(proc: subprocess.CompletedProcess, lines: int = 40) -> str:
-    return "\n".join((proc.stdout + proc.stderr).splitlines()[-lines:])
-
-
-def failed_nodes(spark_dir: Path) -> str:
-    """One line per dbt node that errored or failed on Spark, with the first line of its message."""
-    results = spark_dir / "target" / "run_results.json"
-    if not results.exists():
-        return ""
-    out = []
-    for r in json.loads(results.read_text(encoding="utf-8")).get("results", []):
-        if r.get("status") in ("error", "fail"):
-            message = next((line for line in (r.get("message") or "").splitlines()
-                            if line.strip() and "Runtime Error" not in line), "")
-            out.append(f"{r['status']}: {r['unique_id']}: {message.strip()[:300]}")
-    return "\n".join(out)
+def _describe(node: DbtNodeResult) -> str:
+    """A node that errored or failed on Spark, with the first line of its message that says why."""
+    message = next((line for line in node.message.splitlines() if line.strip() and "Runtime Error" not in line), "")
+    return f"{node.status}: {node.unique_id}: {message.strip()[:300]}"
 
 
 def render(report: ParityReport) -> str:

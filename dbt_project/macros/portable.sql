@@ -110,10 +110,6 @@
     one current version per project and fct_investment_snapshot is rebuilt in full. With Delta on
     a cluster, set the var table_format: delta (docs/scale-out.md).
 #}
-{% macro snapshots_supported() -%}
+{% macro tables_support_merge_and_delete() -%}
     {{ return(target.type != 'spark' or var('table_format', 'parquet') in ('delta', 'iceberg', 'hudi')) }}
-{%- endmacro %}
-
-{% macro incremental_delete_supported() -%}
-    {{ return(snapshots_supported()) }}
 {%- endmacro %}

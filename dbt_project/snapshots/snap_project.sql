@@ -9,7 +9,7 @@
 
 {{
     config(
-        enabled=snapshots_supported(),
+        enabled=tables_support_merge_and_delete(),
         unique_key='project_key',
         strategy='check',
         check_cols=[

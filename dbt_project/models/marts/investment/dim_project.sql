@@ -9,7 +9,7 @@ with
 
 project_versions as (
 
-{%- if snapshots_supported() %}
+{%- if tables_support_merge_and_delete() %}
 
     select * from {{ ref('snap_project') }}
 

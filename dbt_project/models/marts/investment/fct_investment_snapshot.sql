@@ -1,6 +1,6 @@
 {{
     config(
-        materialized=('incremental' if incremental_delete_supported() else 'table'),
+        materialized=('incremental' if tables_support_merge_and_delete() else 'table'),
         unique_key=['project_key', 'report_period_end'],
         incremental_strategy=('append' if target.type == 'spark' else 'delete+insert'),
         on_schema_change='append_new_columns',
