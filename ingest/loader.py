@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.layout import Layout
 from ingest.periods import Period, parse_period
@@ -24,7 +25,8 @@ from ingest.text import compact
 from waterwh.config import UNIT_TO_WAN
 
 CORRECTION_WORDS = re.compile(r"更正|修正|修订|更新|重报|v\d+|第[二三四]版", re.IGNORECASE)
-FOOTNOTE = r"^(注|说明|备注[:：]|填报人|填表人|审核人|制表人|填报单位|联系人|负责人|单位负责人)"
+BLANK_TEXT = "[\\s\u3000\u00a0\u2003]"
+FOOTNOTE_WORDS = r"(注|说明|备注[:：]|填报人|填表人|审核人|制表人|填报单位|联系人|负责人|单位负责人)"
 CN_NUMERAL_SEQ = r"^[(]?[一二三四五六七八九十]+[)、.]?$"
 BOOL_WORDS: dict[str, object] = {"是": True, "否": False, "√": True, "×": False, "Y": True, "N": False,
                                  "已立案": True, "未立案": False, "已结案": True, "未结案": False}
@@ -121,11 +123,19 @@ META_COLUMNS = [
 ]
 
 
+# Row kinds, as stage 1 classifies them (small ints: the per-sheet passes over them run in numpy).
+KIND_NAMES = ("data", "total", "subtotal", "breakdown", "group", "header", "blank", "footnote")
+DATA, TOTAL, SUBTOTAL, BREAKDOWN, GROUP, HEADER, BLANK, FOOTNOTE = range(len(KIND_NAMES))
+
+
 class BatchLoader:
-    """Builds and runs the SQL that turns sheets of one layout into raw rows, in one pass.
+    """Builds and runs the SQL that turns sheets of one layout into raw rows.
 
     Planning the parse SQL costs ~0.1 s whatever the rows; a province sends ~12,000 small ledgers
-    a night, so sheets of the same layout share one plan. Every window is partitioned by sheet.
+    a night, so sheets of the same layout share one plan. The SQL has no windows: rows arrive in
+    sheet order, so everything that depends on earlier rows (padding after the last row, rows
+    under a footnote, group labels, fill-down) is a running index in numpy between two streaming
+    SQL passes. Window functions sorted every column of every row and cost more than the parsing.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, items: list[Pending]):
@@ -136,21 +146,18 @@ class BatchLoader:
 
     # ---- stage 1: normalise and classify rows -------------------------------------------
     def classify_sql(self, width: int) -> str:
+        """Per row, independently of the others: normalised mapped cells (`n_<col>`), whether the
+        row is blank, starts a footnote, repeats the header, and its kind by its label cells."""
         L, spec = self.layout, self.spec
-        # Blank and footnote detection look at every cell, so they use cheap trims, not wh_norm.
-        # (trim() with a character set costs ~4x a regex that fails on the first character)
-        cells = [
-            f"CASE WHEN NOT regexp_full_match(coalesce(c{i}, ''), '[\\s\u3000\u00a0\u2003]*') THEN ltrim(c{i}) END"
-            for i in range(width)
-        ]
+        # Blank and footnote rows are found on the whole row's text, one regex each: per-cell
+        # trims and tests cost ~2x the rest of stage 1. NULL cells drop out of concat_ws, cells of
+        # spaces become leading spaces, so "the first non-blank cell starts with 注" is a prefix test.
+        row_text = f"concat_ws(' ', {', '.join(f'c{i}' for i in range(width))})" if width else "''"
         numeric = ("amount", "decimal", "int", "pct")
         cols = [
             f"{'wh_norm_num' if m.spec.type in numeric else 'wh_norm'}(c{m.index}) AS {_q('n_' + m.spec.name)}"
             for m in L.columns
         ]
-        cols += [f"c{m.index} AS {_q('r_' + m.spec.name)}" for m in L.columns]
-        blank = " AND ".join(f"{c} IS NULL" for c in cells) or "TRUE"
-        first = f"coalesce({', '.join(cells)})" if cells else "NULL"
         labels = [m for m in L.columns if m.spec.name in spec.label_columns]
         label_text = " || ' ' || ".join(f"coalesce(n_{m.spec.name}, '')" for m in labels) or "''"
         header_hits = " + ".join(
@@ -158,7 +165,7 @@ class BatchLoader:
             f"{_sql_str(compact(m.header.split('_')[-1]))} THEN 1 ELSE 0 END)"
             for m in L.columns
         ) or "0"
-        group = "FALSE"
+        group, group_text = "FALSE", "NULL"
         g = spec.group_row
         if g and L.mapped(g["label"]):
             empty_col = g["when_empty"]
@@ -169,53 +176,88 @@ class BatchLoader:
             else:
                 empty_test = "FALSE"
             group = f"(n_{g['label']} IS NOT NULL AND {empty_test})"
+            group_text = (f"regexp_replace(n_{g['label']}, "
+                          "'^[(]?[一二三四五六七八九十0-9]+[)、.]\\s*', '')")
         return f"""
-        WITH cells AS MATERIALIZED (
-            SELECT __sheet, __row, meta.__year, {", ".join(cols)}, ({blank}) AS is_blank, {first} AS first_cell
-            FROM batch_src JOIN batch_meta AS meta USING (__sheet) WHERE __row > meta.__start
-        ), base AS (
-            -- rows after a sheet's last non-empty one are padding, not part of the ledger
-            SELECT * FROM cells
-            QUALIFY __row <= max(CASE WHEN NOT is_blank THEN __row END) OVER (PARTITION BY __sheet)
-        ), marked AS (
-            SELECT *, {label_text} AS label_text,
-                max(CASE WHEN regexp_matches(coalesce(first_cell, ''), '{FOOTNOTE}') THEN 1 ELSE 0 END)
-                    OVER (PARTITION BY __sheet ORDER BY __row ROWS UNBOUNDED PRECEDING) AS after_footnote,
-                ({header_hits}) AS header_hits
-            FROM base
+        SELECT __i, {", ".join(_q('n_' + m.spec.name) for m in L.columns) or "NULL AS n__none"},
+            label_text, is_blank, is_footnote, CAST(CASE
+                WHEN is_blank THEN {BLANK}
+                WHEN header_hits >= 2 THEN {HEADER}
+                WHEN regexp_matches(label_text, '合\\s*计|总\\s*计') THEN {TOTAL}
+                WHEN regexp_matches(label_text, '小\\s*计') THEN {SUBTOTAL}
+                WHEN regexp_matches(label_text, '^\\s*其中') THEN {BREAKDOWN}
+                WHEN {group} THEN {GROUP}
+                ELSE {DATA} END AS TINYINT) AS kind,
+            CASE WHEN {group} THEN {group_text} END AS group_text
+        FROM (
+            SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits,
+                regexp_full_match(row_text, '{BLANK_TEXT}*') AS is_blank,
+                regexp_matches(row_text, '^{BLANK_TEXT}*{FOOTNOTE_WORDS}') AS is_footnote
+            FROM (SELECT __i, {", ".join(cols) or "NULL AS n__none"}, {row_text} AS row_text FROM batch_src)
         )
-        SELECT *, CASE
-            WHEN is_blank THEN 'blank'
-            WHEN after_footnote = 1 THEN 'footnote'
-            WHEN header_hits >= 2 THEN 'header'
-            WHEN regexp_matches(label_text, '合\\s*计|总\\s*计') THEN 'total'
-            WHEN regexp_matches(label_text, '小\\s*计') THEN 'subtotal'
-            WHEN regexp_matches(label_text, '^\\s*其中') THEN 'breakdown'
-            WHEN {group} THEN 'group'
-            ELSE 'data' END AS row_kind
-        FROM marked
         """
+
+    def row_kinds(self, stage1: pa.Table, sheet_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(kind, counted): the final kind of each row and whether it counts as read.
+
+        Rows after a sheet's last non-blank one are padding, not part of the ledger (not counted);
+        every row from a footnote (注：, 填报人) on is footnote."""
+        kind = stage1.column("kind").to_numpy().astype(np.int8)
+        n = len(kind)
+        idx = np.arange(n)
+        starts = _sheet_starts(sheet_of)
+        filled = np.where(kind != BLANK, idx, -1)
+        # the last non-blank row at or after each row, within its sheet
+        last_after = np.minimum.accumulate(np.where(filled >= 0, filled, n)[::-1])[::-1]
+        ends = _sheet_ends(sheet_of)
+        counted = last_after <= ends
+        note = _running_last(np.where(stage1.column("is_footnote").to_numpy(zero_copy_only=False), idx, -1))
+        kind[(note >= starts) & (kind != BLANK)] = FOOTNOTE
+        return kind, counted
+
+    def parse_input(self, stage1: pa.Table, kind: np.ndarray, keep: np.ndarray,
+                    src: pa.Table, sheet_of: np.ndarray) -> pa.Table:
+        """The rows that are ledger content, with each column's effective text (`m_<col>`): after
+        fill-down (merged cells in approval ledgers) and the group label (大项 → parent_project)."""
+        starts = _sheet_starts(sheet_of)
+        idx = np.arange(len(kind))
+        content = keep & (kind != BLANK) & (kind != HEADER) & (kind != FOOTNOTE)
+        cols: dict[str, pa.Array] = {}
+        group = _running_last(np.where(content & (kind == GROUP), idx, -1))
+        group_label = _take_within(stage1.column("group_text"), group, starts)
+        for m in self.layout.columns:
+            name = m.spec.name
+            col = stage1.column("n_" + name)
+            if name in self.spec.fill_down:
+                have = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False))
+                col = _take_within(col, _running_last(np.where(content & have, idx, -1)), starts)
+            if name == self.spec.group_target:
+                col = pc.coalesce(col, group_label)
+            cols["m_" + name] = col
+        years = np.array([it.meta["year"] for it in self.items], dtype=np.int32)
+        table = pa.table({
+            "__i": stage1.column("__i"),
+            "__sheet": src.column("__sheet"),
+            "__row": src.column("__row"),
+            "__year": pa.array(years[sheet_of]),
+            "__kind": pa.array(kind),
+            "label_text": stage1.column("label_text"),
+            "__group_label": group_label,
+            **cols,
+        })
+        return table.filter(pa.array(content))
 
     # ---- stage 2: typed values, issues --------------------------------------------------
     def parse_exprs(self) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-        """(inputs, values, issues): the effective input text of each column (`m_<col>`, after
-        fill-down and group labels), its typed value(s), and (issue_expr, column) pairs.
-
-        Issues read the typed value already computed, so each cell is parsed once.
-        """
-        inputs: list[str] = []
+        """(values, derived, issues): the typed value(s) of each column from its effective text
+        `m_<col>`; what is derived from a typed value (qualifier, unparsed text); and
+        (issue_expr, column) pairs. Derived values and issues read the typed value computed in
+        the inner query, so each cell is parsed once."""
         exprs: list[str] = []
+        derived: list[str] = []
         issues: list[tuple[str, str]] = []
-        group_target = self.spec.group_target
         for m in self.layout.columns:
             c = m.spec
-            n = _q("n_" + c.name)
-            if c.name in self.spec.fill_down:
-                n = (f"coalesce({n}, last_value({n} IGNORE NULLS) "
-                     "OVER (PARTITION BY __sheet ORDER BY __row ROWS UNBOUNDED PRECEDING))")
-            if c.name == group_target:
-                n = f"coalesce({n}, __group_label)"
-            inputs.append(f"{n} AS {_q('m_' + c.name)}")
             n = _q("m_" + c.name)
             col = _q(c.name)
             header = m.header.replace("_", " ")
@@ -272,8 +314,8 @@ class BatchLoader:
             else:  # text: '—', '/' and the like mean "nothing", not the text "—"
                 exprs.append(f"CASE WHEN NOT wh_is_null_token({n}) THEN {n} END AS {col}")
             if c.qualified:
-                exprs.append(f"CASE WHEN {col} IS NOT NULL THEN wh_qualifier({n}) END AS {_q(c.name + '_qualifier')}")
-                exprs.append(f"CASE WHEN {col} IS NULL AND {given} THEN {n} END AS {_q(c.name + '_text')}")
+                derived.append(f"CASE WHEN {col} IS NOT NULL THEN wh_qualifier({n}) END AS {_q(c.name + '_qualifier')}")
+                derived.append(f"CASE WHEN {col} IS NULL AND {given} THEN {n} END AS {_q(c.name + '_text')}")
         if self.spec.columns:
             issues = [self._required(i, e, name) for i, (e, name) in enumerate(issues)]
             have = {name for _, name in issues}
@@ -284,7 +326,7 @@ class BatchLoader:
                         f"CASE WHEN wh_is_null_token({n}) THEN '「{header}」为必填项，不能为空' END",
                         "!" + m.spec.name,
                     ))
-        return inputs, exprs, issues
+        return exprs, derived, issues
 
     def _required(self, _i: int, expr: str, name: str) -> tuple[str, str]:
         """A parse problem in a required column rejects the whole row; say so in the same entry."""
@@ -314,28 +356,44 @@ class BatchLoader:
         """Load every sheet of the batch; fills each item's SheetResult counts."""
         con = self.con
         width = max(it.sheet.table.num_columns for it in self.items)
-        parts = []
-        for i, it in enumerate(self.items):
-            t = it.sheet.table
-            for c in range(t.num_columns, width):  # sheets of one layout may differ in trailing columns
-                t = t.append_column(f"c{c}", pa.nulls(t.num_rows, pa.string()))
-            t = t.append_column("__row", pa.array(np.arange(1, t.num_rows + 1, dtype=np.int32)))
-            parts.append(t.append_column("__sheet", pa.array(np.full(t.num_rows, i, dtype=np.int32))))
-        src = pa.concat_tables(parts)
+        src, sheet_of = self._source(width)
         meta = pa.Table.from_pylist([self._meta_row(it, i) for i, it in enumerate(self.items)],
                                     schema=pa.schema(META_COLUMNS))
-        con.register("batch_src", src)
+        con.register("batch_src", _morsels(src))
         con.register("batch_meta_src", meta)
         try:
             # a table, not the registered view: later statements join it many times
             con.execute("CREATE OR REPLACE TEMP TABLE batch_meta AS SELECT * FROM batch_meta_src")
-            con.execute(f"CREATE OR REPLACE TEMP TABLE sheet_rows AS {self.classify_sql(width)}")
-            self._finish()
+            stage1 = con.sql(self.classify_sql(width)).to_arrow_table()
+            kind, counted = self.row_kinds(stage1, sheet_of)
+            rows = self.parse_input(stage1, kind, counted, src, sheet_of)
+            del stage1
+            con.register("batch_rows", _morsels(rows))
+            read = np.bincount(sheet_of[counted], minlength=len(self.items))
+            self._finish(read)
         finally:
-            con.unregister("batch_src")
-            con.unregister("batch_meta_src")
-            for t in ("sheet_rows", "sheet_parsed", "batch_meta", "spans"):
+            for view in ("batch_src", "batch_meta_src", "batch_rows", "sheet_parsed"):
+                con.unregister(view)
+            for t in ("batch_meta", "spans"):
                 con.execute(f"DROP TABLE IF EXISTS {t}")
+
+    def _source(self, width: int) -> tuple[pa.Table, np.ndarray]:
+        """The rows below each sheet's header, one table, in sheet order; `__i` numbers them and
+        `sheet_of[__i]` is the sheet's position in the batch."""
+        parts, sheets, rows = [], [], []
+        for i, it in enumerate(self.items):
+            start = it.layout.header_last + 1
+            t = it.sheet.table.slice(start)
+            for c in range(t.num_columns, width):  # sheets of one layout may differ in trailing columns
+                t = t.append_column(f"c{c}", pa.nulls(t.num_rows, pa.string()))
+            parts.append(t)
+            sheets.append(np.full(t.num_rows, i, dtype=np.int32))
+            rows.append(np.arange(start + 1, start + 1 + t.num_rows, dtype=np.int32))  # spreadsheet rows
+        src = pa.concat_tables(parts)
+        sheet_of = np.concatenate(sheets)
+        src = src.append_column("__i", pa.array(np.arange(len(sheet_of), dtype=np.int32)))
+        src = src.append_column("__sheet", pa.array(sheet_of))
+        return src.append_column("__row", pa.array(np.concatenate(rows))), sheet_of
 
     @staticmethod
     def _meta_row(it: Pending, i: int) -> dict[str, object]:
@@ -349,71 +407,61 @@ class BatchLoader:
             "report_period_end": period.end if period else None, "period_type": period.type if period else None,
         }
 
-    def _finish(self) -> None:
+    def _finish(self, read: np.ndarray) -> None:
         con, L, spec = self.con, self.layout, self.spec
-        g = spec.group_row
-        group_label = "NULL"
-        if g and L.mapped(g["label"]):
-            group_label = (
-                f"last_value(CASE WHEN row_kind = 'group' THEN regexp_replace(n_{g['label']}, "
-                "'^[(]?[一二三四五六七八九十0-9]+[)、.]\\s*', '') END IGNORE NULLS) "
-                "OVER (PARTITION BY __sheet ORDER BY __row ROWS UNBOUNDED PRECEDING)"
-            )
-        inputs, exprs, issues = self.parse_exprs()
+        exprs, derived, issues = self.parse_exprs()
         target = spec.group_target
         if target and not L.mapped(target):
             exprs.append(f"__group_label AS {_q(target)}")
         issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE sheet_parsed AS
-            WITH g AS MATERIALIZED (SELECT *, {group_label} AS __group_label FROM sheet_rows
-                       WHERE row_kind <> 'blank' AND row_kind <> 'header' AND row_kind <> 'footnote'),
-            m AS MATERIALIZED (SELECT __sheet, __row, __year, row_kind, label_text, __group_label,
-                                      {", ".join(inputs)} FROM g),
-            v AS MATERIALIZED (SELECT *, {", ".join(exprs)} FROM m)
-            SELECT * EXCLUDE (__group_label), {", ".join(issue_cols) or "NULL AS i__none"} FROM v
-        """)
         reject_cols = [col for _, col in issues if col.startswith("!")]
         reject = " OR ".join(f"{_q('i_' + c)} IS NOT NULL" for c in reject_cols) or "FALSE"
-        counts = {sheet: (0, 0, 0, 0) for sheet in range(len(self.items))}
-        for sheet, *n in con.execute(f"""
-            WITH read AS (SELECT __sheet, count(*) AS n FROM sheet_rows GROUP BY 1),
-            parsed AS (
-                SELECT __sheet,
-                       count(*) FILTER (WHERE row_kind = 'data' AND NOT ({reject})) AS loaded,
-                       count(*) FILTER (WHERE row_kind = 'data' AND ({reject})) AS quarantined,
-                       count(*) FILTER (WHERE row_kind <> 'data') AS subtotal
-                FROM sheet_parsed GROUP BY 1)
-            SELECT read.__sheet, read.n, coalesce(loaded, 0), coalesce(quarantined, 0), coalesce(subtotal, 0)
-            FROM read LEFT JOIN parsed USING (__sheet)
-        """).fetchall():
-            counts[sheet] = tuple(n)  # type: ignore[assignment]
+        kind_name = " ".join(f"WHEN {k} THEN '{name}'" for k, name in enumerate(KIND_NAMES))
+        # Nested, not lateral aliases: DuckDB would re-evaluate an aliased expression at every use.
+        parsed = con.sql(f"""
+            SELECT *, ({reject}) AS __reject FROM (
+                SELECT * EXCLUDE (__group_label), {", ".join(derived + issue_cols) or "NULL AS i__none"}
+                FROM (
+                    SELECT *, CASE __kind {kind_name} END AS row_kind, {", ".join(exprs)}
+                    FROM batch_rows
+                )
+            )
+        """).to_arrow_table()
+        con.register("sheet_parsed", _morsels(parsed))
+        sheet = parsed.column("__sheet").to_numpy()
+        data = parsed.column("__kind").to_numpy() == DATA
+        rejected = parsed.column("__reject").to_numpy(zero_copy_only=False).astype(bool)
+        n = len(self.items)
+        loaded = np.bincount(sheet[data & ~rejected], minlength=n)
+        quarantined = np.bincount(sheet[data & rejected], minlength=n)
+        subtotal = np.bincount(sheet[~data], minlength=n)
         for i, it in enumerate(self.items):
             r = it.result
-            r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_subtotal = counts[i]
+            r.rows_read, r.rows_loaded = int(read[i]), int(loaded[i])
+            r.rows_quarantined, r.rows_subtotal = int(quarantined[i]), int(subtotal[i])
             r.rows_skipped = r.rows_read - r.rows_loaded - r.rows_quarantined
 
         raw_cols = [n for n, _ in spec.raw_columns()]
-        produced = {r[0] for r in con.execute("DESCRIBE sheet_parsed").fetchall()}
+        produced = set(parsed.column_names)
         lineage = {c: f"meta.{c}" for c, _ in META_COLUMNS if not c.startswith("__")} | {"source_row": "p.__row"}
-        derived = {k: _sql_str(v) for m in L.columns for k, v in m.sets.items()}
+        derived_values = {k: _sql_str(v) for m in L.columns for k, v in m.sets.items()}
         select = []
         for col in raw_cols:
             if col in lineage:
                 select.append(lineage[col])
             elif col in produced:
                 select.append(f"p.{_q(col)}")
-            elif col in derived:
-                select.append(derived[col])
+            elif col in derived_values:
+                select.append(derived_values[col])
             else:
                 select.append("NULL")
         con.execute(
             f"INSERT INTO raw.{spec.table} ({', '.join(_q(c) for c in raw_cols)}) "
             f"SELECT {', '.join(select)} FROM sheet_parsed AS p JOIN batch_meta AS meta USING (__sheet) "
-            f"WHERE row_kind = 'data' AND NOT ({reject}) ORDER BY __sheet, __row"
+            f"WHERE p.__kind = {DATA} AND NOT p.__reject"
         )
         self._periods_per_row()
-        self._quarantine(issues, reject)
+        self._quarantine(issues)
         self._reported_totals()
 
     def _periods_per_row(self) -> None:
@@ -437,7 +485,7 @@ class BatchLoader:
                         [p.start, p.end, p.type, year, label],
                     )
 
-    def _quarantine(self, issues: list[tuple[str, str]], reject: str) -> None:
+    def _quarantine(self, issues: list[tuple[str, str]]) -> None:
         if not issues:
             return
         parts = []
@@ -448,20 +496,20 @@ class BatchLoader:
             letter = _sql_str(column_letter(m.index)) if m else "NULL"
             parts.append(
                 f"SELECT __sheet, __row, {_sql_str(name)} AS column_name, {_sql_str(header)} AS header, "
-                f"{letter} AS letter, {_q('i_' + col)} AS reason, CASE WHEN {reject} THEN 'row_rejected' "
-                f"ELSE 'cell_nulled' END AS action FROM sheet_parsed "
-                f"WHERE row_kind = 'data' AND {_q('i_' + col)} IS NOT NULL"
+                f"{letter} AS letter, {_q('i_' + col)} AS reason, CASE WHEN __reject THEN 'row_rejected' "
+                f"ELSE 'cell_nulled' END AS action, __i FROM sheet_parsed "
+                f"WHERE __kind = {DATA} AND {_q('i_' + col)} IS NOT NULL"
             )
         raw_lookup = " ".join(
-            f"WHEN {_sql_str(m.spec.name)} THEN r.{_q('r_' + m.spec.name)}" for m in self.layout.columns
+            f"WHEN {_sql_str(m.spec.name)} THEN r.c{m.index}" for m in self.layout.columns
         )
         self.con.execute(f"""
             INSERT INTO audit.quarantine
             SELECT meta.load_id, meta.source_file, meta.source_sheet, q.__row, q.column_name, q.header,
                    CASE q.column_name {raw_lookup or "WHEN '' THEN NULL"} END, q.reason, q.action,
                    {_sql_str(self.spec.ledger_type)}, q.letter
-            FROM ({" UNION ALL ".join(parts)}) q JOIN sheet_rows r USING (__sheet, __row)
-            JOIN batch_meta AS meta USING (__sheet)
+            FROM ({" UNION ALL ".join(parts)}) q JOIN batch_src AS r ON r.__i = q.__i
+            JOIN batch_meta AS meta ON meta.__sheet = q.__sheet
             ORDER BY q.__sheet, q.__row, q.column_name
         """)
         issues_of = dict(self.con.execute(
@@ -478,11 +526,11 @@ class BatchLoader:
             return
         markers: dict[int, list[tuple[int, str]]] = {}
         for sheet, row, kind in self.con.execute(
-            "SELECT __sheet, __row, row_kind FROM sheet_parsed WHERE row_kind <> 'data' ORDER BY __sheet, __row"
+            f"SELECT __sheet, __row, row_kind FROM sheet_parsed WHERE __kind <> {DATA} ORDER BY __sheet, __row"
         ).fetchall():
             markers.setdefault(sheet, []).append((row, kind))
         data_rows = {sheet: (lo, hi) for sheet, lo, hi in self.con.execute(
-            "SELECT __sheet, min(__row), max(__row) FROM sheet_parsed WHERE row_kind = 'data' GROUP BY 1"
+            f"SELECT __sheet, min(__row), max(__row) FROM sheet_parsed WHERE __kind = {DATA} GROUP BY 1"
         ).fetchall()}
         spans: list[tuple[int, int, int | None, int | None]] = []
         for sheet, marks in markers.items():
@@ -502,7 +550,7 @@ class BatchLoader:
         unions = " UNION ALL ".join(
             f"SELECT __sheet, __row, row_kind, label_text, {_sql_str(ms)} AS measure, "
             f"CAST({_q(ms)} AS DECIMAL(18,4)) AS v FROM sheet_parsed "
-            f"WHERE row_kind <> 'data' AND {_q(ms)} IS NOT NULL"
+            f"WHERE __kind <> {DATA} AND {_q(ms)} IS NOT NULL"
             for ms in measures
         )
         self.con.execute(f"""
@@ -514,6 +562,38 @@ class BatchLoader:
             JOIN batch_meta AS meta ON meta.__sheet = u.__sheet
             ORDER BY u.__sheet, u.__row, u.measure
         """)
+
+
+MORSEL_ROWS = 16_384
+
+
+def _morsels(table: pa.Table) -> pa.Table:
+    """The table in record batches of MORSEL_ROWS (slices, not copies): DuckDB scans an Arrow
+    table one record batch per thread, so one 100,000-row batch would use one core of two."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=MORSEL_ROWS), schema=table.schema)
+
+
+def _sheet_starts(sheet_of: np.ndarray) -> np.ndarray:
+    """For each row, the position of its sheet's first row (sheets are contiguous)."""
+    first = np.flatnonzero(np.r_[True, sheet_of[1:] != sheet_of[:-1]])
+    return np.repeat(first, np.diff(np.r_[first, len(sheet_of)]))
+
+
+def _sheet_ends(sheet_of: np.ndarray) -> np.ndarray:
+    """For each row, the position of its sheet's last row."""
+    last = np.flatnonzero(np.r_[sheet_of[1:] != sheet_of[:-1], True])
+    return np.repeat(last, np.diff(np.r_[-1, last]))
+
+
+def _running_last(marked: np.ndarray) -> np.ndarray:
+    """Position of the last marked row at or before each row (marked: position, else -1)."""
+    return np.maximum.accumulate(marked) if len(marked) else marked
+
+
+def _take_within(values: pa.ChunkedArray, last: np.ndarray, starts: np.ndarray) -> pa.Array:
+    """values[last[i]] where that row is in row i's sheet, else NULL."""
+    valid = last >= starts
+    return pc.take(values, pa.array(np.where(valid, last, 0), mask=~valid))
 
 
 def _spans(markers: list[tuple[int, str]], first_data: int, last_data: int) -> list[tuple[int, int | None, int | None]]:

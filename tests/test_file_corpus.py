@@ -8,6 +8,7 @@ contain (the clerk reads it), and rows read / loaded / quarantined / skipped, wh
 from __future__ import annotations
 
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,6 +64,18 @@ def truncated(d: Path) -> Path:
     return d / "传输中断.xlsx"
 
 
+def damaged_inside(d: Path) -> Path:
+    """Whole, but one byte of the sheet's compressed data changed (a bad disk, a bad copy)."""
+    f = write_xlsx(d / "磁盘损坏.xlsx", {"S": investment_rows(TITLE, [P1, P2])})
+    data = bytearray(f.read_bytes())
+    with zipfile.ZipFile(f) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF
+    f.write_bytes(bytes(data))
+    return f
+
+
 def legacy_xls(d: Path) -> Path:
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet("投资台账")
@@ -97,6 +110,7 @@ PERIOD = "SELECT DISTINCT report_period_end FROM audit.file_loads WHERE file_nam
 CASES = [
     Case("empty file", raw_bytes("空文件.xlsx", b""), "failed", "文件为空"),
     Case("truncated in transfer", truncated, "failed", "损坏"),
+    Case("damaged inside (checksum)", damaged_inside, "failed", "已损坏"),
     Case("not a spreadsheet", raw_bytes("说明.txt", "请查收".encode()), "failed", "不支持的文件类型「.txt」"),
     Case("text renamed to .xlsx", raw_bytes("改了扩展名.xlsx", b"this is not a workbook"), "failed",
          "不是有效的Excel文件"),
