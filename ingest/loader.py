@@ -512,9 +512,10 @@ class BatchLoader:
             JOIN batch_meta AS meta ON meta.__sheet = q.__sheet
             ORDER BY q.__sheet, q.__row, q.column_name
         """)
+        # cells nulled (the row kept), counted from this batch, not from the growing audit table
+        nulled = " + ".join(f"count({_q('i_' + col)})" for _, col in issues)
         issues_of = dict(self.con.execute(
-            "SELECT meta.__sheet, count(*) FROM audit.quarantine AS q JOIN batch_meta AS meta "
-            "ON meta.load_id = q.load_id AND meta.source_sheet = q.sheet WHERE q.action = 'cell_nulled' GROUP BY 1"
+            f"SELECT __sheet, {nulled} FROM sheet_parsed WHERE __kind = {DATA} AND NOT __reject GROUP BY 1"
         ).fetchall())
         for i, it in enumerate(self.items):
             it.result.cell_issues = int(issues_of.get(i, 0))
