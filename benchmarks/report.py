@@ -57,6 +57,15 @@ def plot_svg(points: list[tuple[str, int, float]], path: Path) -> None:
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
+def _measured(section: dict, run: dict) -> list[str]:
+    """When a section was measured, if not in this run (sections can be re-measured alone)."""
+    m = section.get("machine") if isinstance(section, dict) else None
+    if not m or m == run:
+        return []
+    ref = f"; CPU reference {m['cpu_reference_s']} s" if m.get("cpu_reference_s") else ""
+    return [f"Measured {m['date']}{ref}.", ""]
+
+
 def write_report(results: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -65,13 +74,18 @@ def write_report(results: dict, out: Path) -> None:
              "Written by `make bench` (`python -m benchmarks.run`); the raw numbers are in `benchmarks.json`. "
              "Not run by CI: they measure this machine.", "",
              f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_gb']} GB RAM, Python {m['python']}, "
-             f"DuckDB {m['duckdb']}, {m['os']}; measured {m['date']}.", ""]
+             f"DuckDB {m['duckdb']}, {m['os']}; measured {m['date']}"
+             + (f"; CPU reference (20 million Python additions) {m['cpu_reference_s']} s" if m.get("cpu_reference_s")
+                else "") + ".",
+             "These are shared machines whose speed varies by up to 2× from day to day: ratios are measured "
+             "against baselines in the same run, and a section re-measured alone says when.", ""]
 
     if "ingest" in results:
         ing = results["ingest"]
         r = ing["ratios"]
         naive = r["xlsx: waterwh vs naive (×, higher is better)"]
         lines += [f"## Ingest speed ({ing['rows']:,} rows × {ing['columns']} columns, one ledger, best of 3)", "",
+                  *_measured(ing, m),
                   *_table(["reader", "seconds", "rows/s"],
                           [[k, v["seconds"], f"{v['rows_per_s']:,}"] for k, v in ing["results"].items()]),
                   *_table(["ratio", "measured", "target", ""], [
@@ -95,7 +109,7 @@ def write_report(results: dict, out: Path) -> None:
             rows.append([n["scale"], f"{n['files']:,}", f"{n['rows_read']:,}", n["seconds"], n["peak_rss_mb"],
                          n["warehouse_mb"], st.get("ingest", ""), st.get("build", ""), st.get("validate", ""),
                          round(sum(v for k, v in st.items() if k not in ("ingest", "build", "validate")), 2)])
-        lines += ["## Full nightly run by scale", "",
+        lines += ["## Full nightly run by scale", "", *_measured(nightly[0], m),
                   "One `waterwh run` on a fresh home: ingest every generated ledger, dbt build with all tests, "
                   "Great Expectations, publish, the month's 通报. Peak memory is the whole process tree "
                   "(the job and dbt).", "",
@@ -115,7 +129,7 @@ def write_report(results: dict, out: Path) -> None:
 
     inc = results.get("incremental")
     if inc:
-        lines += [f"## Incremental nightly run ({inc['scale']} scale)", "",
+        lines += [f"## Incremental nightly run ({inc['scale']} scale)", "", *_measured(inc, m),
                   f"35 months published, then the ledgers of {inc['new_month']} arrive ({inc['new_files']:,} files).",
                   "",
                   *_table(["run", "seconds"], [["history (35 months, from empty)", inc["history_seconds"]],
@@ -130,7 +144,7 @@ def write_report(results: dict, out: Path) -> None:
     if dash:
         charts = dash["charts"]
         worst = max((c["p95_ms"] for c in charts.values()), default=0)
-        lines += [f"## Dashboard chart latency ({dash['scale']} warehouse)", "",
+        lines += [f"## Dashboard chart latency ({dash['scale']} warehouse)", "", *_measured(dash, m),
                   "Each chart's data request, as the dashboard makes it, replayed 20 times one at a time "
                   "through Superset (gunicorn, 1 worker × 4 threads) on the published DuckDB file.", "",
                   *_table(["dashboard · chart", "p50 ms", "p95 ms"],

@@ -1,6 +1,12 @@
 """`make bench`: every measurement in one run, written to docs/benchmarks.md (+ .json and a plot).
 
     python -m benchmarks.run [--scales small,county,province] [--skip ingest,incremental,dashboards]
+                             [--update]
+
+--update keeps the sections of the existing benchmarks.json that this run skips, so one section
+can be re-measured (e.g. `--skip nightly,incremental,dashboards --update` for ingest alone). Every
+section records the machine and day it was measured on, with a CPU reference time: these shared
+machines vary by up to 2× from day to day, so only numbers measured in the same run compare.
 
 - ingest: rows/s of waterwh's ingest against a naive pandas loader, a bare fastexcel read and
   DuckDB's read_csv, on the same 100,000-row ledger (benchmarks/ingest_speed.py);
@@ -35,6 +41,17 @@ from waterwh.samples import generate
 WORK = Path(os.environ.get("WATERWH_BENCH_DIR", PROJECT_ROOT / "var" / "bench"))
 
 
+def cpu_reference_seconds() -> float:
+    """Seconds for a fixed pure-Python loop (20 million additions): how fast this machine was today."""
+    import time
+
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(20_000_000):
+        total += i
+    return round(time.perf_counter() - t0, 2)
+
+
 def machine() -> dict:
     mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal"))
@@ -42,7 +59,7 @@ def machine() -> dict:
                 if line.startswith("model name")), platform.processor())
     return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem_kb / 2**20, 1),
             "python": platform.python_version(), "duckdb": duckdb.__version__, "os": platform.platform(),
-            "date": datetime.now(UTC).strftime("%Y-%m-%d")}
+            "date": datetime.now(UTC).strftime("%Y-%m-%d"), "cpu_reference_s": cpu_reference_seconds()}
 
 
 def samples(scale: str) -> tuple[Path, dict]:
@@ -113,35 +130,50 @@ def incremental(scale: str, full: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", default="small,county,province")
-    ap.add_argument("--skip", default="", help="comma-separated: ingest, incremental, dashboards")
+    ap.add_argument("--skip", default="", help="comma-separated: ingest, nightly, incremental, dashboards")
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "benchmarks.md")
+    ap.add_argument("--update", action="store_true", help="keep the existing results of skipped sections")
     args = ap.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    scales = [s.strip() for s in args.scales.split(",") if s.strip()]
+    scales = [s.strip() for s in args.scales.split(",") if s.strip()] if "nightly" not in skip else []
     WORK.mkdir(parents=True, exist_ok=True)
-    results: dict = {"machine": machine()}
+    here = machine()
+    results: dict = {"machine": here}
 
     def say(msg: str) -> None:
         print(f"[bench {datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
 
     if "ingest" not in skip:
         say("ingest speed (100,000 rows × 12 columns)")
-        results["ingest"] = ingest_speed.measure(100_000, 3)
-    results["nightly"] = []
-    for scale in scales:
-        say(f"nightly run, {scale} scale")
-        results["nightly"].append(nightly(scale))
-        say(f"  {results['nightly'][-1]['seconds']} s, peak {results['nightly'][-1]['peak_rss_mb']} MB")
-    largest = results["nightly"][-1]
-    if "incremental" not in skip and largest["scale"] != "small":
-        say(f"incremental run, {largest['scale']} scale")
-        results["incremental"] = incremental(largest["scale"], largest)
-    if "dashboards" not in skip:
-        from benchmarks import dashboard_latency
+        results["ingest"] = {**ingest_speed.measure(100_000, 3), "machine": here}
+    if scales:
+        results["nightly"] = []
+        for scale in scales:
+            say(f"nightly run, {scale} scale")
+            results["nightly"].append({**nightly(scale), "machine": here})
+            say(f"  {results['nightly'][-1]['seconds']} s, peak {results['nightly'][-1]['peak_rss_mb']} MB")
+        largest = results["nightly"][-1]
+        if "incremental" not in skip and largest["scale"] != "small":
+            say(f"incremental run, {largest['scale']} scale")
+            results["incremental"] = {**incremental(largest["scale"], largest), "machine": here}
+        if "dashboards" not in skip:
+            from benchmarks import dashboard_latency
 
-        say(f"dashboard latency on the {largest['scale']} warehouse")
-        home = Settings.from_env(WORK / f"home-{largest['scale']}")
-        results["dashboards"] = {"scale": largest["scale"], "charts": dashboard_latency.measure(home)}
+            say(f"dashboard latency on the {largest['scale']} warehouse")
+            home = Settings.from_env(WORK / f"home-{largest['scale']}")
+            results["dashboards"] = {"scale": largest["scale"], "charts": dashboard_latency.measure(home),
+                                     "machine": here}
+    if args.update and args.out.with_suffix(".json").exists():
+        before = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
+        for section, value in before.items():
+            if section != "machine" and section not in results:
+                value_machine = value[0].get("machine") if isinstance(value, list) and value else None
+                if isinstance(value, dict):
+                    value.setdefault("machine", before["machine"])
+                elif isinstance(value, list):
+                    for item in value:
+                        item.setdefault("machine", value_machine or before["machine"])
+                results[section] = value
     write_report(results, args.out)
     say(f"wrote {args.out}")
 

@@ -245,7 +245,7 @@ class BatchLoader:
             "__group_label": group_label,
             **cols,
         })
-        return table.filter(pa.array(content))
+        return table if content.all() else table.filter(pa.array(content))
 
     # ---- stage 2: typed values, issues --------------------------------------------------
     def parse_exprs(self) -> tuple[list[str], list[str], list[tuple[str, str]]]:
@@ -420,7 +420,8 @@ class BatchLoader:
         # Nested, not lateral aliases: DuckDB would re-evaluate an aliased expression at every use.
         parsed = con.sql(f"""
             SELECT *, ({reject}) AS __reject FROM (
-                SELECT * EXCLUDE (__group_label), {", ".join(derived + issue_cols) or "NULL AS i__none"}
+                SELECT * EXCLUDE (__group_label, {", ".join(_q('m_' + m.spec.name) for m in L.columns) or "__i"}),
+                       __i, {", ".join(derived + issue_cols) or "NULL AS i__none"}
                 FROM (
                     SELECT *, CASE __kind {kind_name} END AS row_kind, {", ".join(exprs)}
                     FROM batch_rows
