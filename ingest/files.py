@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ingest.layout import LayoutError, NotALedger, detect_layout, find_period, find_scope
 from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signature
@@ -82,6 +83,8 @@ def ingest_paths(
     roots = list(roots) or [p for p in paths if p.is_dir()]
     batches = Batches(con)
     results: list[FileResult] = []
+    specs = load_specs()
+    known_headers: dict[str, bool] = {}  # header recognition, shared by every sheet of this run
     loaded_before = {r[0] for r in con.execute(
         "SELECT DISTINCT sha256 FROM audit.file_loads WHERE status <> 'unchanged'").fetchall()}
     for path in files:
@@ -93,7 +96,7 @@ def ingest_paths(
         else:
             loaded_before.add(sha)  # the same content twice in one night is loaded once
             try:
-                for item in _read(path, result, max_file_bytes, period, stamp, specs=load_specs()):
+                for item in _read(path, result, max_file_bytes, period, stamp, specs, known_headers):
                     batches.add(item)
             except Exception as exc:  # an unexpected fault in one file must not stop the others
                 _internal_error(result, exc)
@@ -157,6 +160,7 @@ def _read(
     period: Period | None,
     now: datetime,
     specs: tuple,
+    known_headers: dict[str, bool],
 ) -> list[Pending]:
     """Read one file and recognise its sheets; returns the sheets to load. Problems go on `result`."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -180,7 +184,7 @@ def _read(
         sr = SheetResult(sheet.name, None, None, None)
         result.sheets.append(sr)
         try:
-            layout = detect_layout(head, specs)
+            layout = detect_layout(head, specs, known_headers)
         except NotALedger as exc:
             sr.note = f"不是台账，已跳过（{exc}）"
             sr.error = str(exc)  # an error only if no sheet of the file is a ledger (_finish_files)
@@ -216,24 +220,46 @@ def _read(
 def _finish_files(con: duckdb.DuckDBPyConnection, results: list[FileResult], run_id: str | None) -> None:
     """Statuses from the final counts, then versions and file records, in load order, in one transaction.
 
-    A file that failed after some of its sheets were loaded leaves nothing behind."""
+    A file that failed after some of its sheets were loaded leaves nothing behind. Versions and
+    records are written set-wise: a statement per file cost ~5 ms, a minute for a province's night."""
+    versions: list[tuple] = []
+    records: list[tuple] = []
+    for r in results:
+        if not r.broken and r.status not in ("failed", "unchanged"):
+            _settle_status(r)
     con.execute("BEGIN TRANSACTION")
     try:
         for r in results:
             if r.broken:
                 _remove_rows(con, r.load_id)
                 r.sheets = []
-            elif r.status not in ("failed", "unchanged"):
-                _settle_status(r)
             if r.status in ("loaded", "partial"):
                 for sr in r.sheets:
                     if sr.error is None and sr.ledger_key:
-                        _new_version(con, sr, r, r.loaded_at)
-            _record(con, r, run_id, r.loaded_at)
+                        assert sr.period is not None
+                        versions.append((sr.ledger_key, sr.ledger_type, sr.ledger_scope, sr.period.end,
+                                         r.load_id, r.file_name, r.sha256, r.loaded_at))
+            records.append(_record(r, run_id))
+        _new_versions(con, versions)
+        _insert_rows(con, "audit.file_loads", records)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Append rows (tuples in the table's column order) in one statement."""
+    if not rows:
+        return
+    columns = [(name, kind) for name, kind, *_ in con.execute(f"DESCRIBE {table}").fetchall()]
+    staged = pa.Table.from_pylist([{name: v for (name, _), v in zip(columns, row, strict=True)} for row in rows])
+    con.register("rows_to_insert", staged)
+    try:
+        casts = ", ".join(f'CAST("{name}" AS {kind})' for name, kind in columns)
+        con.execute(f"INSERT INTO {table} SELECT {casts} FROM rows_to_insert")
+    finally:
+        con.unregister("rows_to_insert")
 
 
 def _settle_status(result: FileResult) -> None:
@@ -264,27 +290,32 @@ def _has_rows_below(sheet: Sheet, header_last: int) -> bool:
     return False
 
 
-def _new_version(con: duckdb.DuckDBPyConnection, sr: SheetResult, result: FileResult, now: datetime) -> None:
-    """A corrected ledger for the same type, scope and period supersedes the current one."""
-    assert sr.period is not None
-    row = con.execute(
-        "SELECT coalesce(max(version_no), 0) FROM audit.ledger_versions WHERE ledger_key = ?",
-        [sr.ledger_key],
-    ).fetchall()[0]
-    version = (row[0] if row else 0) + 1
-    con.execute("UPDATE audit.ledger_versions SET is_current = FALSE WHERE ledger_key = ?", [sr.ledger_key])
+def _new_versions(con: duckdb.DuckDBPyConnection, versions: list[tuple]) -> None:
+    """A corrected ledger for the same type, scope and period supersedes the current one.
+
+    `versions`: (ledger_key, type, scope, period end, load_id, file, sha256, loaded_at) in load
+    order; each gets the next version number of its key, and the last of each key is current."""
+    if not versions:
+        return
+    keys = sorted({v[0] for v in versions})
+    top = dict(con.execute(
+        "SELECT ledger_key, max(version_no) FROM audit.ledger_versions "
+        "WHERE ledger_key IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1", [keys],
+    ).fetchall())
+    last = {v[0]: i for i, v in enumerate(versions)}
+    rows = []
+    for i, v in enumerate(versions):
+        top[v[0]] = (top.get(v[0]) or 0) + 1
+        rows.append((*v, top[v[0]], last[v[0]] == i))
     con.execute(
-        "INSERT INTO audit.ledger_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE)",
-        [sr.ledger_key, sr.ledger_type, sr.ledger_scope, sr.period.end, result.load_id,
-         result.file_name, result.sha256, now, version],
+        "UPDATE audit.ledger_versions SET is_current = FALSE "
+        "WHERE is_current AND ledger_key IN (SELECT unnest(?::VARCHAR[]))", [keys],
     )
+    _insert_rows(con, "audit.ledger_versions", rows)
 
 
-def _record(con: duckdb.DuckDBPyConnection, r: FileResult, run_id: str | None, now: datetime) -> None:
-    rows_read = r.total("rows_read")
-    con.execute(
-        "INSERT INTO audit.file_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [r.load_id, r.file_name, r.sha256, r.ledger_type, r.scope, r.period_end, len(r.sheets),
-         rows_read, r.total("rows_loaded"), r.total("rows_quarantined"), r.total("rows_skipped"),
-         r.total("rows_subtotal"), r.total("cell_issues"), r.status, r.error, now, run_id],
-    )
+def _record(r: FileResult, run_id: str | None) -> tuple:
+    """The file's `audit.file_loads` row."""
+    return (r.load_id, r.file_name, r.sha256, r.ledger_type, r.scope, r.period_end, len(r.sheets),
+            r.total("rows_read"), r.total("rows_loaded"), r.total("rows_quarantined"), r.total("rows_skipped"),
+            r.total("rows_subtotal"), r.total("cell_issues"), r.status, r.error, r.loaded_at, run_id)

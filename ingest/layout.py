@@ -16,6 +16,9 @@ from ingest.spec import ColumnSpec, LedgerSpec, normalise_header
 from ingest.text import compact, nfkc, unit_in_header, unit_in_title
 
 SCAN_ROWS = 40
+# rows looked at below the best header found so far, in case a better reading starts there
+DATA_ROWS_AFTER_HEADER = 3
+_CJK = re.compile("[\u3400-\u9fff]")
 
 
 @dataclass
@@ -116,26 +119,32 @@ def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:
     return len(required) * 2 + len(names)
 
 
-# Per set of specs (load_specs() is loaded once): cell text → whether it is a known header.
-_KNOWN: dict[int, dict[str, bool]] = {}
+def detect_layout(
+    rows: list[list[str]], specs: tuple[LedgerSpec, ...], known: dict[str, bool] | None = None
+) -> Layout:
+    """Find the best (spec, header rows) over the first rows of a sheet.
 
-
-def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> Layout:
-    """Find the best (spec, header rows) over the first rows of a sheet."""
+    `known`: cell text → whether it is a header of any of `specs`, kept by the caller across the
+    sheets of one run (the same towns, names and amounts recur in every ledger)."""
     rows = [[nfkc(c) for c in r] for r in rows[:SCAN_ROWS]]
     best: Layout | None = None
-    known = _KNOWN.setdefault(id(specs), {})  # the same towns, names and amounts recur in every ledger
-    if len(known) > 200_000:
+    if known is None:
+        known = {}
+    elif len(known) > 200_000:
         known.clear()
 
     def is_known(cell: str) -> bool:
         """Whether the cell is a header of any spec: most scanned rows are data, and skip at once."""
         hit = known.get(cell)
         if hit is None:
-            hit = known[cell] = any(spec.matching_columns(c) for c in _candidates(cell) for spec in specs)
+            # every alias holds a Chinese character: numbers and dates are never headers
+            hit = known[cell] = bool(_CJK.search(cell)) and any(
+                spec.matching_columns(c) for c in _candidates(cell) for spec in specs)
         return hit
 
     for i, row in enumerate(rows):
+        if best is not None and i > best.header_last + DATA_ROWS_AFTER_HEADER:
+            break  # well into the data: the header is behind us (most of the 40 rows are data)
         filled = sum(1 for c in row if c)
         if filled < 2:
             continue

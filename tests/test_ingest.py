@@ -83,6 +83,33 @@ def test_correction_supersedes_and_keeps_history(tmp_path: Path, con: duckdb.Duc
     assert versions == [(a.name, 1, False), (b.name, 2, True)]
     assert con.execute("SELECT count(*) FROM raw.investment_ledger").fetchone() == (4,)  # history stays
 
+    # a second correction on a later night continues the numbering and takes over
+    again = [*P2[:8], 960, *P2[9:]]
+    (tmp_path / "later").mkdir()
+    c = write_xlsx(
+        tmp_path / "later" / "青溪县投资台账2025年03月(第二版).xlsx",
+        {"S": investment_rows("青溪县2025年1-3月台账", [P1, again])},
+    )
+    ingest(con, c)
+    versions = con.execute(
+        "SELECT file_name, version_no, is_current FROM audit.ledger_versions ORDER BY version_no"
+    ).fetchall()
+    assert versions == [(a.name, 1, False), (b.name, 2, False), ("青溪县投资台账2025年03月(第二版).xlsx", 3, True)]
+
+
+def test_every_header_alias_holds_a_chinese_character() -> None:
+    """Layout detection rejects cells without a Chinese character at once (most scanned cells are
+    numbers); an alias without one would never be recognised."""
+    import re
+
+    from ingest.spec import load_specs
+
+    cjk = re.compile("[\u3400-\u9fff]")
+    for spec in load_specs():
+        for c in spec.columns:
+            for alias in [*c._exact, *(pat.pattern for pat in c._patterns)]:  # type: ignore[attr-defined]
+                assert cjk.search(alias), f"{spec.ledger_type}.{c.name}: alias {alias!r} has no Chinese character"
+
 
 def test_bad_cells_and_rows_are_quarantined_with_reasons(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     bad_row = ["3", "", "龙潭镇", "新建", "县重点", 100, 50, 5, 10, 10, "在建", ""]
