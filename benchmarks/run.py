@@ -165,23 +165,20 @@ def main() -> None:
                                      "machine": here}
     if args.update and args.out.with_suffix(".json").exists():
         before = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
+
+        def stamped(section: dict) -> dict:
+            return {**section, "machine": section.get("machine", before["machine"])}
+
         if "nightly" in results and isinstance(before.get("nightly"), list):
             # scales not re-measured keep their earlier numbers, in scale order
             measured = {n["scale"] for n in results["nightly"]}
-            kept = [{**n, "machine": n.get("machine", before["machine"])}
-                    for n in before["nightly"] if n["scale"] not in measured]
+            kept = [stamped(n) for n in before["nightly"] if n["scale"] not in measured]
             order = ["small", "county", "province"]
             results["nightly"] = sorted(kept + results["nightly"],
                                         key=lambda n: order.index(n["scale"]) if n["scale"] in order else 99)
         for section, value in before.items():
             if section != "machine" and section not in results:
-                value_machine = value[0].get("machine") if isinstance(value, list) and value else None
-                if isinstance(value, dict):
-                    value.setdefault("machine", before["machine"])
-                elif isinstance(value, list):
-                    for item in value:
-                        item.setdefault("machine", value_machine or before["machine"])
-                results[section] = value
+                results[section] = [stamped(v) for v in value] if isinstance(value, list) else stamped(value)
     write_report(results, args.out)
     say(f"wrote {args.out}")
 

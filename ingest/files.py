@@ -14,7 +14,7 @@ from ingest.layout import LayoutError, NotALedger, detect_layout, find_period, f
 from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signature
 from ingest.periods import Period
 from ingest.readers import SUPPORTED_SUFFIXES, FileError, Sheet, read_sheets, sha256_of
-from ingest.schema import ensure_schema
+from ingest.schema import AUDIT_TABLES, ensure_schema
 from ingest.spec import load_specs
 from ingest.sql_parsers import install_macros
 
@@ -241,7 +241,7 @@ def _finish_files(con: duckdb.DuckDBPyConnection, results: list[FileResult], run
                                          r.load_id, r.file_name, r.sha256, r.loaded_at))
             records.append(_record(r, run_id))
         _new_versions(con, versions)
-        _insert_rows(con, "audit.file_loads", records)
+        _insert_rows(con, "file_loads", records)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -249,15 +249,15 @@ def _finish_files(con: duckdb.DuckDBPyConnection, results: list[FileResult], run
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    """Append rows (tuples in the table's column order) in one statement."""
+    """Append rows (tuples in the column order of `AUDIT_TABLES[table]`) to audit.<table> in one statement."""
     if not rows:
         return
-    columns = [(name, kind) for name, kind, *_ in con.execute(f"DESCRIBE {table}").fetchall()]
+    columns = AUDIT_TABLES[table]
     staged = pa.Table.from_pylist([{name: v for (name, _), v in zip(columns, row, strict=True)} for row in rows])
     con.register("rows_to_insert", staged)
     try:
         casts = ", ".join(f'CAST("{name}" AS {kind})' for name, kind in columns)
-        con.execute(f"INSERT INTO {table} SELECT {casts} FROM rows_to_insert")
+        con.execute(f"INSERT INTO audit.{table} SELECT {casts} FROM rows_to_insert")
     finally:
         con.unregister("rows_to_insert")
 
@@ -311,7 +311,7 @@ def _new_versions(con: duckdb.DuckDBPyConnection, versions: list[tuple]) -> None
         "UPDATE audit.ledger_versions SET is_current = FALSE "
         "WHERE is_current AND ledger_key IN (SELECT unnest(?::VARCHAR[]))", [keys],
     )
-    _insert_rows(con, "audit.ledger_versions", rows)
+    _insert_rows(con, "ledger_versions", rows)
 
 
 def _record(r: FileResult, run_id: str | None) -> tuple:

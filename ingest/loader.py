@@ -126,6 +126,7 @@ META_COLUMNS = [
 # Row kinds, as stage 1 classifies them (small ints: the per-sheet passes over them run in numpy).
 KIND_NAMES = ("data", "total", "subtotal", "breakdown", "group", "header", "blank", "footnote")
 DATA, TOTAL, SUBTOTAL, BREAKDOWN, GROUP, HEADER, BLANK, FOOTNOTE = range(len(KIND_NAMES))
+KIND_NAME_SQL = "CASE __kind " + " ".join(f"WHEN {k} THEN '{name}'" for k, name in enumerate(KIND_NAMES)) + " END"
 
 
 class BatchLoader:
@@ -197,15 +198,15 @@ class BatchLoader:
         )
         """
 
-    def row_kinds(self, stage1: pa.Table, sheet_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def row_kinds(self, stage1: pa.Table, sheet_of: np.ndarray,
+                  starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(kind, counted): the final kind of each row and whether it counts as read.
 
         Rows after a sheet's last non-blank one are padding, not part of the ledger (not counted);
-        every row from a footnote (注：, 填报人) on is footnote."""
+        every row from a footnote (注：, 填报人) on is footnote. `starts`: each row's sheet's first row."""
         kind = stage1.column("kind").to_numpy().astype(np.int8)
         n = len(kind)
         idx = np.arange(n)
-        starts = _sheet_starts(sheet_of)
         filled = np.where(kind != BLANK, idx, -1)
         # the last non-blank row at or after each row, within its sheet
         last_after = np.minimum.accumulate(np.where(filled >= 0, filled, n)[::-1])[::-1]
@@ -216,10 +217,9 @@ class BatchLoader:
         return kind, counted
 
     def parse_input(self, stage1: pa.Table, kind: np.ndarray, keep: np.ndarray,
-                    src: pa.Table, sheet_of: np.ndarray) -> pa.Table:
+                    src: pa.Table, sheet_of: np.ndarray, starts: np.ndarray) -> pa.Table:
         """The rows that are ledger content, with each column's effective text (`m_<col>`): after
         fill-down (merged cells in approval ledgers) and the group label (大项 → parent_project)."""
-        starts = _sheet_starts(sheet_of)
         idx = np.arange(len(kind))
         content = keep & (kind != BLANK) & (kind != HEADER) & (kind != FOOTNOTE)
         cols: dict[str, pa.Array] = {}
@@ -365,8 +365,9 @@ class BatchLoader:
             # a table, not the registered view: later statements join it many times
             con.execute("CREATE OR REPLACE TEMP TABLE batch_meta AS SELECT * FROM batch_meta_src")
             stage1 = con.sql(self.classify_sql(width)).to_arrow_table()
-            kind, counted = self.row_kinds(stage1, sheet_of)
-            rows = self.parse_input(stage1, kind, counted, src, sheet_of)
+            starts = _sheet_starts(sheet_of)
+            kind, counted = self.row_kinds(stage1, sheet_of, starts)
+            rows = self.parse_input(stage1, kind, counted, src, sheet_of, starts)
             del stage1
             con.register("batch_rows", _morsels(rows))
             read = np.bincount(sheet_of[counted], minlength=len(self.items))
@@ -416,14 +417,13 @@ class BatchLoader:
         issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
         reject_cols = [col for _, col in issues if col.startswith("!")]
         reject = " OR ".join(f"{_q('i_' + c)} IS NOT NULL" for c in reject_cols) or "FALSE"
-        kind_name = " ".join(f"WHEN {k} THEN '{name}'" for k, name in enumerate(KIND_NAMES))
         # Nested, not lateral aliases: DuckDB would re-evaluate an aliased expression at every use.
         parsed = con.sql(f"""
             SELECT *, ({reject}) AS __reject FROM (
                 SELECT * EXCLUDE (__group_label, {", ".join(_q('m_' + m.spec.name) for m in L.columns) or "__i"}),
                        __i, {", ".join(derived + issue_cols) or "NULL AS i__none"}
                 FROM (
-                    SELECT *, CASE __kind {kind_name} END AS row_kind, {", ".join(exprs)}
+                    SELECT *, {", ".join(exprs)}
                     FROM batch_rows
                 )
             )
@@ -528,9 +528,9 @@ class BatchLoader:
             return
         markers: dict[int, list[tuple[int, str]]] = {}
         for sheet, row, kind in self.con.execute(
-            f"SELECT __sheet, __row, row_kind FROM sheet_parsed WHERE __kind <> {DATA} ORDER BY __sheet, __row"
+            f"SELECT __sheet, __row, __kind FROM sheet_parsed WHERE __kind <> {DATA} ORDER BY __sheet, __row"
         ).fetchall():
-            markers.setdefault(sheet, []).append((row, kind))
+            markers.setdefault(sheet, []).append((row, KIND_NAMES[kind]))
         data_rows = {sheet: (lo, hi) for sheet, lo, hi in self.con.execute(
             f"SELECT __sheet, min(__row), max(__row) FROM sheet_parsed WHERE __kind = {DATA} GROUP BY 1"
         ).fetchall()}
@@ -550,7 +550,7 @@ class BatchLoader:
         finally:
             self.con.unregister("spans_src")
         unions = " UNION ALL ".join(
-            f"SELECT __sheet, __row, row_kind, label_text, {_sql_str(ms)} AS measure, "
+            f"SELECT __sheet, __row, {KIND_NAME_SQL} AS row_kind, label_text, {_sql_str(ms)} AS measure, "
             f"CAST({_q(ms)} AS DECIMAL(18,4)) AS v FROM sheet_parsed "
             f"WHERE __kind <> {DATA} AND {_q(ms)} IS NOT NULL"
             for ms in measures
