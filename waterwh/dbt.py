@@ -60,10 +60,16 @@ def dbt_env(settings: Settings, db_path: Path) -> dict[str, str]:
 
 
 def run_dbt(settings: Settings, db_path: Path, *args: str) -> DbtResult:
-    """dbt on the DuckDB build file `db_path` (the nightly job's target)."""
+    """dbt on the DuckDB build file `db_path` (the nightly job's target).
+
+    dbt runs in the file's folder and the profile names the file relative to it: dbt re-parses the
+    whole project (~4–8 s) whenever the rendered profile changes, and an absolute path would change it
+    for every copy of a warehouse home (a restored backup, a test's copy)."""
+    env = dbt_env(settings, db_path)
+    env["WATERWH_BUILD_DB"] = db_path.name
     return run_dbt_command(
         dbt_executable(), args, project_dir=settings.dbt_project_dir, target=settings.home / "dbt" / "target",
-        log_dir=settings.home / "dbt" / "logs", env=dbt_env(settings, db_path),
+        log_dir=settings.home / "dbt" / "logs", env=env, cwd=db_path.parent,
     )
 
 
