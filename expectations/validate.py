@@ -95,7 +95,7 @@ def validate_connection(
 DOCS_SITE = "waterwh"
 
 
-def _needed_columns_sql(suite: Suite) -> str:
+def _needed_columns_sql(suite: Suite, rows_sql: str | None = None) -> str:
     """The suite's query narrowed to the columns its expectations read: a province's patrol log is
     1.9 million rows, and every other column would go through pandas for nothing."""
     needed: list[str] = []
@@ -105,7 +105,44 @@ def _needed_columns_sql(suite: Suite) -> str:
             if col and col not in needed:
                 needed.append(col)
     cols = ", ".join(f'"{c}"' for c in needed) or "1 AS row_marker"  # row counts need no column
-    return f"SELECT {cols} FROM ({suite.sql}) AS suite_rows"
+    return f"SELECT {cols} FROM ({rows_sql or suite.sql}) AS suite_rows"
+
+
+def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, str]:
+    """The suite's query, and for a by-load suite the note of which loads it reads: only those that
+    have not passed this suite as now defined (audit.validated_loads, written when a run publishes)."""
+    if not suite.by_load:
+        return suite.sql, ""
+    has_log = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = 'audit' AND table_name = 'validated_loads'").fetchall()[0][0]
+    if not has_log:
+        return suite.sql, ""
+    done = ("SELECT load_id FROM audit.validated_loads "
+            f"WHERE suite = '{suite.name}' AND suite_fingerprint = '{suite.fingerprint()}'")
+    [(new, earlier)] = con.execute(
+        f"SELECT count(DISTINCT load_id) FILTER (WHERE load_id NOT IN ({done})), "
+        f"count(DISTINCT load_id) FILTER (WHERE load_id IN ({done})) FROM ({suite.sql}) AS suite_rows"
+    ).fetchall()
+    if not earlier:
+        return suite.sql, ""
+    sql = f"SELECT * FROM ({suite.sql}) AS suite_rows ANTI JOIN ({done}) AS done USING (load_id)"
+    return sql, f" [{new} new loads checked; {earlier} passed this suite on earlier nights]"
+
+
+def record_validated_loads(con: duckdb.DuckDBPyConnection, run_id: str, to_run: list[Suite] | None = None) -> None:
+    """After every suite passed: each load of each by-load suite's rows is validated under the
+    suite's current fingerprint (called on the file about to be published)."""
+    for suite in to_run if to_run is not None else suites():
+        if not suite.by_load:
+            continue
+        fp = suite.fingerprint()
+        con.execute(
+            f"INSERT INTO audit.validated_loads SELECT DISTINCT load_id, ?, ?, ? FROM ({suite.sql}) AS suite_rows "
+            "WHERE load_id NOT IN "
+            "(SELECT load_id FROM audit.validated_loads WHERE suite = ? AND suite_fingerprint = ?)",
+            [suite.name, fp, run_id, suite.name, fp],
+        )
 
 
 def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: bool, run_name: str | None):
@@ -113,7 +150,8 @@ def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: 
     from great_expectations.core.run_identifier import RunIdentifier
 
     try:
-        df = con.execute(_needed_columns_sql(suite)).df()
+        rows_sql, scope = _rows_to_check(con, suite)
+        df = con.execute(_needed_columns_sql(suite, rows_sql)).df()
     except duckdb.Error as exc:
         return [CheckResult(suite.name, "query", "error", False, 1, f"cannot read data: {exc}")]
     asset = source.add_dataframe_asset(suite.name)
@@ -134,7 +172,7 @@ def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: 
     for res in result.results:
         msg, n = _describe(res)
         severity = (res.expectation_config.meta or {}).get("severity", "error")
-        out.append(CheckResult(suite.name, res.expectation_config.type, severity, bool(res.success), n, msg))
+        out.append(CheckResult(suite.name, res.expectation_config.type, severity, bool(res.success), n, msg + scope))
     return out
 
 

@@ -76,6 +76,14 @@ AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
         ("code_version", "VARCHAR"),
         ("message", "VARCHAR"),
     ],
+    # Loads of raw rows that passed a by-load GX suite, under that suite's fingerprint (a raw load
+    # never changes: a later night checks only loads missing here).
+    "validated_loads": [
+        ("load_id", "VARCHAR"),
+        ("suite", "VARCHAR"),
+        ("suite_fingerprint", "VARCHAR"),
+        ("run_id", "VARCHAR"),
+    ],
     # Each check result of each run: dbt tests and GX expectations alike.
     "check_results": [
         ("run_id", "VARCHAR"),

@@ -178,3 +178,26 @@ def test_numbers_are_printed_as_the_bureau_writes_them() -> None:
     assert (yi(240200), yi(1368000), yi(3300), yi(89000)) == ("24.02亿元", "136.8亿元", "0.33亿元", "8.9亿元")
     assert (wan(3209), wan(Decimal("1554.20")), wan(263.0671)) == ("3209万元", "1554.2万元", "263.07万元")
     assert (pct(Decimal("0.779111")), pct(0.839326), pct(1)) == ("77.91%", "83.93%", "100.00%")
+
+
+def test_the_title_names_the_smallest_area_holding_every_project() -> None:
+    """A county's warehouse is that county's 通报; a province's names the province, not its largest county."""
+    areas = [  # code, name, county, city, province
+        ("990101", "城关镇", "青溪县", "云溪市", "江南省"), ("990102", "白沙乡", "青溪县", "云溪市", "江南省"),
+        ("990201", "龙潭镇", "东台县", "云溪市", "江南省"), ("980101", "新桥镇", "新集县", "兰沙市", "江南省"),
+    ]
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.dim_admin_area (area_code VARCHAR, county_name VARCHAR, "
+                    "prefecture_name VARCHAR, province_name VARCHAR, is_known BOOLEAN)")
+        con.executemany("INSERT INTO marts.dim_admin_area VALUES (?, ?, ?, ?, true)",
+                        [[a[0], *a[2:]] for a in areas])
+        con.execute("CREATE TABLE marts.fct_investment_snapshot (area_code VARCHAR, ledger_scope VARCHAR)")
+        scopes = []
+        for codes in (["990101", "990102"], ["990101", "990201"], ["990101", "990201", "980101"]):
+            con.execute("DELETE FROM marts.fct_investment_snapshot")
+            con.executemany("INSERT INTO marts.fct_investment_snapshot VALUES (?, '某县')", [[c] for c in codes])
+            scopes.append(briefing._scope(con))
+        con.execute("UPDATE marts.fct_investment_snapshot SET area_code = 'unknown'")
+        scopes.append(briefing._scope(con))  # no known area: the scope the ledgers state
+    assert scopes == ["青溪县", "云溪市", "江南省", "某县"]

@@ -70,7 +70,10 @@ def _breakage(suite: Suite, exp: Any) -> list[str]:
     else:
         raise AssertionError(f"no way to break {kind} on {suite.name}: add it to BREAK_COMPUTED")
     # a copy of the table without its constraints, so the bad value can be written at all
-    return [f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM {t}", sql]
+    stmts = [f"CREATE OR REPLACE TABLE {t} AS SELECT * FROM {t}", sql]
+    if suite.by_load:  # every load of the build passed already: the bad rows must come in a new one
+        stmts.append(f"DELETE FROM audit.validated_loads WHERE load_id = (SELECT min(load_id) FROM {t})")
+    return stmts
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +113,34 @@ def test_breaking_the_rule_fails_it(build: duckdb.DuckDBPyConnection, suite: Sui
     [check] = mine
     assert not check.passed and check.severity == "error"
     assert check.failures >= 1 and target in check.message and ("unexpected" in check.message)
+
+
+def test_raw_suites_check_each_load_once_per_definition(build: duckdb.DuckDBPyConnection) -> None:
+    """Raw rows never change once loaded: a night reads the loads a suite has not passed yet, and a
+    changed suite reads every load again."""
+    [suite] = [s for s in suites() if s.name == "raw_patrol"]
+    loads = build.execute("SELECT count(DISTINCT load_id) FROM raw.patrol_log").fetchall()[0][0]
+    assert loads > 1
+    found = validate_connection(build, [suite])
+    assert all(c.passed for c in found)
+    assert all(f"[0 new loads checked; {loads} passed this suite on earlier nights]" in c.message for c in found)
+
+    build.begin()
+    try:  # a new load with a null where the spec requires a value: read, and it fails
+        build.execute("CREATE OR REPLACE TABLE raw.patrol_log AS SELECT * FROM raw.patrol_log")
+        build.execute("INSERT INTO raw.patrol_log SELECT * REPLACE ('L-NEW' AS load_id, NULL AS river_name) "
+                      "FROM raw.patrol_log LIMIT 3")
+        found = validate_connection(build, [suite])
+    finally:
+        build.rollback()
+    [river] = [c for c in found if c.message.startswith("expect_column_values_to_not_be_null on river_name")]
+    assert not river.passed and river.failures == 3
+    assert f"[1 new loads checked; {loads} passed" in river.message
+
+    changed = Suite(suite.name, suite.table, suite.sql, suite.expectations[:-1], by_load=True)
+    assert changed.fingerprint() != suite.fingerprint()
+    found = validate_connection(build, [changed])
+    assert all(c.passed and "new loads checked" not in c.message for c in found)
 
 
 def test_a_sharp_drop_in_rows_against_the_previous_publish_is_blocking(

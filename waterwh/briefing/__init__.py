@@ -31,9 +31,27 @@ def month_end(year: int, month: int) -> date:
 
 
 def _scope(con: duckdb.DuckDBPyConnection) -> str:
-    """The county the warehouse reports for (the area most ledgers are scoped to)."""
+    """The area the warehouse reports for: the smallest known county, city or province holding every
+    project's area (a province's warehouse covers 128 counties: naming one of them would be wrong);
+    without known areas, the area most ledgers are scoped to."""
+    row = con.execute("""
+        WITH areas AS (
+            SELECT DISTINCT a.province_name, a.prefecture_name, a.county_name
+            FROM marts.fct_investment_snapshot AS f
+            JOIN marts.dim_admin_area AS a ON f.area_code = a.area_code
+            WHERE a.is_known
+        )
+        SELECT CASE
+            WHEN count(DISTINCT county_name) = 1 AND count(county_name) = count(*) THEN min(county_name)
+            WHEN count(DISTINCT prefecture_name) = 1 AND count(prefecture_name) = count(*) THEN min(prefecture_name)
+            WHEN count(DISTINCT province_name) = 1 AND count(province_name) = count(*) THEN min(province_name)
+        END
+        FROM areas
+    """).fetchone()
+    if row and row[0]:
+        return row[0]
     row = con.execute(
-        "SELECT ledger_scope FROM marts.fct_investment_snapshot GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        "SELECT ledger_scope FROM marts.fct_investment_snapshot GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     ).fetchone()
     return row[0] if row and row[0] else ""
 
