@@ -236,6 +236,57 @@ def test_incremental_build_after_a_correction_equals_a_full_refresh(built: Path,
                               "where report_period_end = '2021-10-31'") == [(7,)]
 
 
+PATROL_CORRECTION = """
+-- the 1-5月 log sent again: 张建国's 8 April patrol taken out (the April log still reports it) and
+-- his 9 May patrol now 85 minutes; then a June log
+create temp table corrected as
+select * from raw.patrol_log where load_id = 'L-PAT-2405' and patrol_date <> date '2024-04-08';
+update corrected set load_id = 'L-PAT-2405B', loaded_at = timestamp '2024-06-10 10:00:00',
+    duration_min = case when patrol_date = date '2024-05-09' then 85 else duration_min end;
+insert into raw.patrol_log select * from corrected;
+update audit.ledger_versions set is_current = false where load_id = 'L-PAT-2405';
+insert into audit.ledger_versions by name
+select ledger_key, ledger_type, ledger_scope, report_period_end, 'L-PAT-2405B' as load_id, file_name, sha256,
+    timestamp '2024-06-10 10:00:00' as loaded_at, 2 as version_no, true as is_current
+from audit.ledger_versions where load_id = 'L-PAT-2405';
+create temp table june as select * from raw.patrol_log where load_id = 'L-PAT-2404' and source_row = 5;
+update june set load_id = 'L-PAT-2406', ledger_key = 'patrol|青溪县河长办|2024-06-30',
+    loaded_at = timestamp '2024-07-03 10:00:00', report_period_start = date '2024-06-01',
+    report_period_end = date '2024-06-30', patrol_date = date '2024-06-11';
+insert into raw.patrol_log select * from june;
+insert into audit.ledger_versions by name
+select 'patrol|青溪县河长办|2024-06-30' as ledger_key, 'patrol' as ledger_type, '青溪县河长办' as ledger_scope,
+    date '2024-06-30' as report_period_end, 'L-PAT-2406' as load_id, timestamp '2024-07-03 10:00:00' as loaded_at,
+    1 as version_no, true as is_current;
+"""
+
+
+def test_incremental_patrols_after_a_corrected_cumulative_log_equal_a_full_refresh(
+    built: Path, work: Path, tmp_path: Path
+) -> None:
+    """int_patrols_deduplicated re-ranks only the patrols a new or superseded log touched; the result
+    is the full rebuild's, including a patrol that falls back to the earlier log reporting it."""
+    incremental = copy_db(built, tmp_path / "patrols.duckdb")
+    with duckdb.connect(str(incremental)) as con:
+        con.execute(PATROL_CORRECTION)
+    proc = dbt(incremental, work, "run", "--select", "+fct_patrol")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    full = copy_db(incremental, tmp_path / "patrols-full.duckdb")
+    proc = dbt(full, work, "run", "--full-refresh", "--select", "int_patrols_deduplicated", "fct_patrol")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+
+    for table in ("intermediate.int_patrols_deduplicated", "marts.fct_patrol"):
+        sql = f"select * from {table} order by patrol_key"
+        assert query(incremental, sql) == query(full, sql), table
+    rows = {(r[0], str(r[1])): r[2:] for r in query(
+        incremental, "select chief_name, patrol_date, load_id, duration_min from marts.fct_patrol")}
+    assert rows[("张建国", "2024-04-08")] == ("L-PAT-2404", 90)  # back to the April log
+    assert rows[("张建国", "2024-05-09")] == ("L-PAT-2405B", 85)
+    assert rows[("李明", "2024-06-11")] == ("L-PAT-2406", 60)
+    assert not [k for k, v in rows.items() if v[0] == "L-PAT-2405"]
+    assert len(rows) == 8
+
+
 def test_ytd_above_since_start_fails_the_build(built: Path, work: Path, tmp_path: Path) -> None:
     """The pipeline refuses to publish a ledger whose 年度累计 exceeds its 开工以来累计."""
     db = copy_db(built, tmp_path / "swapped.duckdb")

@@ -38,3 +38,22 @@
         report_period_end,
         period_type
 {%- endmacro %}
+
+{#
+    Pre-hook of an incremental model keyed by ledger version: delete its rows of ledger versions that
+    are no longer current. A table built before the model had `required_column` (an older release)
+    is emptied instead, so the model fills it again from every current row.
+#}
+{% macro delete_rows_of_superseded_versions(relation, current_versions, required_column) -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if required_column | lower not in columns -%}
+    delete from {{ relation }}
+    {%- else -%}
+    delete from {{ relation }} as held
+    where not exists (
+        select 1 from {{ current_versions }} as current_versions
+        where current_versions.load_id = held.load_id
+          and current_versions.ledger_key = held.ledger_key
+    )
+    {%- endif -%}
+{%- endmacro %}

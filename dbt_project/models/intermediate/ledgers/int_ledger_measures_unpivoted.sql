@@ -3,50 +3,85 @@
     the canonical spec column (total_investment, ytd_completed, allocated_amount, ...) as
     raw.reported_totals.measure names it, plus a `row_count` measure of 1 per data row so that
     stated counts ("合计41项") reconcile too. All loads, current or not: a stated total is checked
-    against the rows of its own load.
+    against the rows of its own load. Only sheets that state a total: nothing else reads these rows,
+    and a province's patrol logs (2 million rows, no 合计) made 8 of its 9 million.
 #}
 
 with
 
+sheets_with_totals as (
+
+    select distinct load_id, source_sheet from {{ ref('stg_ledgers__reported_totals') }}
+
+),
+
 investment as (
 
-    select * from {{ ref('stg_ledgers__investment_lines') }} where not is_total_label_row
+    select ledger_rows.* from {{ ref('stg_ledgers__investment_lines') }} as ledger_rows
+    semi join sheets_with_totals
+        on ledger_rows.load_id = sheets_with_totals.load_id
+        and ledger_rows.source_sheet is not distinct from sheets_with_totals.source_sheet
+    where not ledger_rows.is_total_label_row
 
 ),
 
 funding as (
 
-    select * from {{ ref('stg_ledgers__funding_lines') }} where not is_total_label_row
+    select ledger_rows.* from {{ ref('stg_ledgers__funding_lines') }} as ledger_rows
+    semi join sheets_with_totals
+        on ledger_rows.load_id = sheets_with_totals.load_id
+        and ledger_rows.source_sheet is not distinct from sheets_with_totals.source_sheet
+    where not ledger_rows.is_total_label_row
 
 ),
 
 river_issues as (
 
-    select * from {{ ref('stg_ledgers__river_issues') }} where not is_total_label_row
+    select ledger_rows.* from {{ ref('stg_ledgers__river_issues') }} as ledger_rows
+    semi join sheets_with_totals
+        on ledger_rows.load_id = sheets_with_totals.load_id
+        and ledger_rows.source_sheet is not distinct from sheets_with_totals.source_sheet
+    where not ledger_rows.is_total_label_row
 
 ),
 
 enforcement_cases as (
 
-    select * from {{ ref('stg_ledgers__enforcement_cases') }} where not is_total_label_row
+    select ledger_rows.* from {{ ref('stg_ledgers__enforcement_cases') }} as ledger_rows
+    semi join sheets_with_totals
+        on ledger_rows.load_id = sheets_with_totals.load_id
+        and ledger_rows.source_sheet is not distinct from sheets_with_totals.source_sheet
+    where not ledger_rows.is_total_label_row
 
 ),
 
 patrols as (
 
-    select * from {{ ref('stg_ledgers__patrols') }} where not is_total_label_row
+    select ledger_rows.* from {{ ref('stg_ledgers__patrols') }} as ledger_rows
+    semi join sheets_with_totals
+        on ledger_rows.load_id = sheets_with_totals.load_id
+        and ledger_rows.source_sheet is not distinct from sheets_with_totals.source_sheet
+    where not ledger_rows.is_total_label_row
 
 ),
 
 indicator_values as (
 
-    select * from {{ ref('stg_ledgers__indicator_values') }} where not is_total_label_row
+    select ledger_rows.* from {{ ref('stg_ledgers__indicator_values') }} as ledger_rows
+    semi join sheets_with_totals
+        on ledger_rows.load_id = sheets_with_totals.load_id
+        and ledger_rows.source_sheet is not distinct from sheets_with_totals.source_sheet
+    where not ledger_rows.is_total_label_row
 
 ),
 
 approval_items as (
 
-    select * from {{ ref('stg_ledgers__approval_items') }} where not is_total_label_row
+    select ledger_rows.* from {{ ref('stg_ledgers__approval_items') }} as ledger_rows
+    semi join sheets_with_totals
+        on ledger_rows.load_id = sheets_with_totals.load_id
+        and ledger_rows.source_sheet is not distinct from sheets_with_totals.source_sheet
+    where not ledger_rows.is_total_label_row
 
 ),
 

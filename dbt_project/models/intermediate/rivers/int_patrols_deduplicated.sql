@@ -1,10 +1,33 @@
+{{
+    config(
+        materialized=('incremental' if target.type == 'duckdb' else 'table'),
+        unique_key='patrol_identity',
+        incremental_strategy='delete+insert',
+        on_schema_change='sync_all_columns',
+        pre_hook="{% if is_incremental() %}{{ delete_rows_of_superseded_versions(this, ref('int_ledger_versions_current'), 'patrol_identity') }}{% endif %}"
+    )
+}}
+
 {#
     River-chief patrols of current ledger versions, one row per patrol event. Every row of a log
     is an event (a chief may patrol the same segment twice a day). When a cumulative log (1-5月)
     repeats patrols an earlier log already reported (same chief, level, river, segment and date),
     only the latest ledger's rows for that patrol count, so no patrol counts twice.
-    patrol_key = md5(chief, level, river, segment, date, n-th such patrol in its ledger).
+    patrol_identity = md5(chief, level, river, segment, date);
+    patrol_key = md5(patrol_identity, n-th such patrol in its ledger).
+
+    Incremental on DuckDB (a province holds ~2 million patrols; a night adds one month): a patrol's
+    rows depend only on the current rows with its identity, so only identities a change touched are
+    ranked again. The pre-hook deletes the rows of ledger versions no longer current; the model then
+    re-ranks every identity the table no longer holds (its winning ledger was superseded) and every
+    identity a ledger version new to the table reports, and delete+insert replaces those identities.
+    Area codes are resolved in fct_patrol, so a seed change never leaves stale rows here. Elsewhere
+    (Spark) a table, rebuilt each run.
 #}
+
+{#- an older release's table has no patrol_identity: the pre-hook emptied it, so rank every row -#}
+{%- set ranks_touched_only = is_incremental() and 'patrol_identity' in (
+    adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) -%}
 
 with
 
@@ -18,12 +41,6 @@ patrols as (
 
 ),
 
-area_names as (
-
-    select * from {{ ref('int_admin_area_names') }}
-
-),
-
 keyed as (
 
     select
@@ -31,6 +48,46 @@ keyed as (
         patrols.*
     from patrols
     where not is_total_label_row
+
+),
+
+{% if ranks_touched_only %}
+held_identities as (
+
+    select distinct patrol_identity from {{ this }}
+
+),
+
+held_versions as (
+
+    select distinct load_id, ledger_key from {{ this }}
+
+),
+
+touched as (
+
+    -- identities whose winning ledger version the pre-hook removed
+    select patrol_identity from keyed
+    anti join held_identities
+        on keyed.patrol_identity = held_identities.patrol_identity
+    union
+    -- identities a ledger version new to this table reports
+    select patrol_identity from keyed
+    anti join held_versions
+        on keyed.load_id = held_versions.load_id
+        and keyed.ledger_key = held_versions.ledger_key
+
+),
+{% endif %}
+
+to_rank as (
+
+    select keyed.*
+    from keyed
+    {% if ranks_touched_only %}
+    semi join touched
+        on keyed.patrol_identity = touched.patrol_identity
+    {% endif %}
 
 ),
 
@@ -43,7 +100,7 @@ latest_ledger as (
             partition by patrol_identity
             order by report_period_end desc, ledger_loaded_at desc, load_id desc, ledger_key desc
         ) as ledger_recency_rank
-    from keyed
+    from to_rank
 
 ),
 
@@ -59,8 +116,8 @@ ranked as (
 
 select
     {{ surrogate_key(['ranked.patrol_identity', 'ranked.occurrence']) }} as patrol_key,
+    ranked.patrol_identity,
     {{ surrogate_key(['ranked.river_name']) }} as river_key,
-    area_names.area_code,
     ranked.chief_name,
     ranked.chief_level,
     ranked.river_name,
@@ -84,5 +141,3 @@ select
     ranked.source_sheet,
     ranked.source_row
 from ranked
-left join area_names
-    on ranked.area_name = area_names.reported_area_name

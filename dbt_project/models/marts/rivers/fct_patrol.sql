@@ -9,13 +9,19 @@ patrols as (
 
     select * from {{ ref('int_patrols_deduplicated') }}
 
+),
+
+area_names as (
+
+    select * from {{ ref('int_admin_area_names') }}
+
 )
 
 select
     -- keys
     patrol_key,
     river_key,
-    area_code,
+    area_names.area_code,
 
     -- who, where, when
     chief_name,
@@ -49,3 +55,6 @@ select
     source_sheet,
     source_row
 from patrols
+-- here, not in the incremental int_patrols_deduplicated: a new area in the seed reaches every row
+left join area_names
+    on patrols.area_name = area_names.reported_area_name
