@@ -88,7 +88,7 @@ demo: setup
 test: setup bi spark
 	"$(UV)" sync --frozen --group dev --python $(PYTHON)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup --durations=20
 
 # The Spark parity check alone (also part of `make test`): needs Java 17 (Debian openjdk-17-jre-headless).
 test-spark: setup spark
