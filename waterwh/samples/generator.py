@@ -6,6 +6,7 @@ counties can be written in parallel processes and the output is still byte-ident
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -99,7 +100,9 @@ def generate(
         workers = min(2, os.cpu_count() or 1) if scale == "province" else 1
     truth = CountyTruth()
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver, not fork: a fork of a process that runs threads (gRPC under Dagster, DuckDB's pool)
+        # can crash the child; the workers need only this module
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
             for part in pool.map(generate_county, jobs, chunksize=2):
                 truth.merge(part)
     else:
