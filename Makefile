@@ -8,6 +8,9 @@ export WATERWH_HOME ?= $(CURDIR)/var
 # Bytecode compiled at install: with PYTHONDONTWRITEBYTECODE set (as on these machines) every process
 # would otherwise compile dbt, GX and Dagster from source again (dbt's import: 7.3 s → 4.7 s).
 export UV_COMPILE_BYTECODE := 1
+# One more pytest worker than cores: the end-to-end tests spend a third of their time waiting on
+# subprocesses (dbt, Superset, Chromium, a Spark JVM), and each xdist group runs whole on one worker.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -88,7 +91,7 @@ demo: setup
 test: setup bi spark
 	"$(UV)" sync --frozen --group dev --python $(PYTHON)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup --durations=20
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup --durations=20
 
 # The Spark parity check alone (also part of `make test`): needs Java 17 (Debian openjdk-17-jre-headless).
 test-spark: setup spark
