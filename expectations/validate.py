@@ -95,7 +95,7 @@ def validate_connection(
 DOCS_SITE = "waterwh"
 
 
-def _needed_columns_sql(suite: Suite, rows_sql: str | None = None) -> str:
+def _needed_columns_sql(suite: Suite, rows_sql: str) -> str:
     """The suite's query narrowed to the columns its expectations read: a province's patrol log is
     1.9 million rows, and every other column would go through pandas for nothing."""
     needed: list[str] = []
@@ -105,7 +105,7 @@ def _needed_columns_sql(suite: Suite, rows_sql: str | None = None) -> str:
             if col and col not in needed:
                 needed.append(col)
     cols = ", ".join(f'"{c}"' for c in needed) or "1 AS row_marker"  # row counts need no column
-    return f"SELECT {cols} FROM ({rows_sql or suite.sql}) AS suite_rows"
+    return f"SELECT {cols} FROM ({rows_sql}) AS suite_rows"
 
 
 def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, str]:
@@ -130,10 +130,10 @@ def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, s
     return sql, f" [{new} new loads checked; {earlier} passed this suite on earlier nights]"
 
 
-def record_validated_loads(con: duckdb.DuckDBPyConnection, run_id: str, to_run: list[Suite] | None = None) -> None:
+def record_validated_loads(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """After every suite passed: each load of each by-load suite's rows is validated under the
     suite's current fingerprint (called on the file about to be published)."""
-    for suite in to_run if to_run is not None else suites():
+    for suite in suites():
         if not suite.by_load:
             continue
         fp = suite.fingerprint()

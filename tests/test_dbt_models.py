@@ -214,15 +214,24 @@ select 'investment|青溪县重点工程|2021-10-31' as ledger_key, 'investment'
 """
 
 
-def test_incremental_build_after_a_correction_equals_a_full_refresh(built: Path, work: Path, tmp_path: Path) -> None:
+def incremental_and_full(built: Path, work: Path, tmp_path: Path, change: str, upstream_of: str,
+                         *rebuilt: str) -> tuple[Path, Path]:
+    """Two copies of the build after `change`: one brought up to date incrementally (dbt run of
+    `upstream_of` and what it reads), one whose `rebuilt` models were then rebuilt with --full-refresh."""
     incremental = copy_db(built, tmp_path / "incremental.duckdb")
     with duckdb.connect(str(incremental)) as con:
-        con.execute(CORRECTION)
-    proc = dbt(incremental, work, "run", "--select", "+fct_investment_snapshot")
+        con.execute(change)
+    proc = dbt(incremental, work, "run", "--select", f"+{upstream_of}")
     assert proc.returncode == 0, proc.stdout[-4000:]
     full = copy_db(incremental, tmp_path / "full.duckdb")
-    proc = dbt(full, work, "run", "--full-refresh", "--select", "fct_investment_snapshot")
+    proc = dbt(full, work, "run", "--full-refresh", "--select", *rebuilt)
     assert proc.returncode == 0, proc.stdout[-4000:]
+    return incremental, full
+
+
+def test_incremental_build_after_a_correction_equals_a_full_refresh(built: Path, work: Path, tmp_path: Path) -> None:
+    incremental, full = incremental_and_full(
+        built, work, tmp_path, CORRECTION, "fct_investment_snapshot", "fct_investment_snapshot")
 
     sql = "select * from marts.fct_investment_snapshot order by report_period_end, project_key"
     assert query(incremental, sql) == query(full, sql)
@@ -266,14 +275,8 @@ def test_incremental_patrols_after_a_corrected_cumulative_log_equal_a_full_refre
 ) -> None:
     """int_patrols_deduplicated re-ranks only the patrols a new or superseded log touched; the result
     is the full rebuild's, including a patrol that falls back to the earlier log reporting it."""
-    incremental = copy_db(built, tmp_path / "patrols.duckdb")
-    with duckdb.connect(str(incremental)) as con:
-        con.execute(PATROL_CORRECTION)
-    proc = dbt(incremental, work, "run", "--select", "+fct_patrol")
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    full = copy_db(incremental, tmp_path / "patrols-full.duckdb")
-    proc = dbt(full, work, "run", "--full-refresh", "--select", "int_patrols_deduplicated", "fct_patrol")
-    assert proc.returncode == 0, proc.stdout[-4000:]
+    incremental, full = incremental_and_full(
+        built, work, tmp_path, PATROL_CORRECTION, "fct_patrol", "int_patrols_deduplicated", "fct_patrol")
 
     for table in ("intermediate.int_patrols_deduplicated", "marts.fct_patrol"):
         sql = f"select * from {table} order by patrol_key"

@@ -45,8 +45,7 @@
     is emptied instead, so the model fills it again from every current row.
 #}
 {% macro delete_rows_of_superseded_versions(relation, current_versions, required_column) -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {%- if required_column | lower not in columns -%}
+    {%- if not relation_has_column(relation, required_column) -%}
     delete from {{ relation }}
     {%- else -%}
     delete from {{ relation }} as held
@@ -56,4 +55,9 @@
           and current_versions.ledger_key = held.ledger_key
     )
     {%- endif -%}
+{%- endmacro %}
+
+{# Whether an existing relation has a column (case-insensitive); false at parse time. #}
+{% macro relation_has_column(relation, column) -%}
+    {{ return(column | lower in (adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list)) }}
 {%- endmacro %}

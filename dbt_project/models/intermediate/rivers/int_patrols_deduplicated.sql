@@ -26,8 +26,7 @@
 #}
 
 {#- an older release's table has no patrol_identity: the pre-hook emptied it, so rank every row -#}
-{%- set ranks_touched_only = is_incremental() and 'patrol_identity' in (
-    adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) -%}
+{%- set ranks_touched_only = is_incremental() and relation_has_column(this, 'patrol_identity') -%}
 
 with
 
