@@ -21,11 +21,12 @@ from ingest.layout import Layout
 from ingest.periods import Period, parse_period
 from ingest.readers import Sheet
 from ingest.spec import LedgerSpec
+from ingest.sql_parsers import NEEDS_NORM
 from ingest.text import compact
 from waterwh.config import UNIT_TO_WAN
 
 CORRECTION_WORDS = re.compile(r"更正|修正|修订|更新|重报|v\d+|第[二三四]版", re.IGNORECASE)
-BLANK_TEXT = "[\\s\u3000\u00a0\u2003]"
+ROW_BLANK = "[\\s\u3000\u00a0\u2003\x01]"  # blank text or the cell separator of row_text
 FOOTNOTE_WORDS = r"(注|说明|备注[:：]|填报人|填表人|审核人|制表人|填报单位|联系人|负责人|单位负责人)"
 CN_NUMERAL_SEQ = r"^[(]?[一二三四五六七八九十]+[)、.]?$"
 BOOL_WORDS: dict[str, object] = {"是": True, "否": False, "√": True, "×": False, "Y": True, "N": False,
@@ -129,6 +130,16 @@ DATA, TOTAL, SUBTOTAL, BREAKDOWN, GROUP, HEADER, BLANK, FOOTNOTE = range(len(KIN
 KIND_NAME_SQL = "CASE __kind " + " ".join(f"WHEN {k} THEN '{name}'" for k, name in enumerate(KIND_NAMES)) + " END"
 
 
+@dataclass
+class ParseSql:
+    """Stage 2's expressions, by the query layer they are computed in (a layer reads the ones below)."""
+
+    pre: list[str] = field(default_factory=list)  # per-cell facts several expressions need
+    values: list[str] = field(default_factory=list)  # typed value(s) of each column
+    derived: list[str] = field(default_factory=list)  # from a typed value: qualifier, unparsed text
+    issues: list[tuple[str, str]] = field(default_factory=list)  # (issue text or NULL, column; '!': rejects)
+
+
 class BatchLoader:
     """Builds and runs the SQL that turns sheets of one layout into raw rows.
 
@@ -150,21 +161,27 @@ class BatchLoader:
         """Per row, independently of the others: normalised mapped cells (`n_<col>`), whether the
         row is blank, starts a footnote, repeats the header, and its kind by its label cells."""
         L, spec = self.layout, self.spec
-        # Blank and footnote rows are found on the whole row's text, one regex each: per-cell
-        # trims and tests cost ~2x the rest of stage 1. NULL cells drop out of concat_ws, cells of
-        # spaces become leading spaces, so "the first non-blank cell starts with 注" is a prefix test.
-        row_text = f"concat_ws(' ', {', '.join(f'c{i}' for i in range(width))})" if width else "''"
+        # Blank, footnote and clean rows are found on the whole row's text, one regex each: per-cell
+        # tests cost ~2x the rest of stage 1. NULL cells drop out of concat_ws, cells of spaces
+        # become leading blanks, so "the first non-blank cell starts with 注" is a prefix test. The
+        # separator is \x01, which no normalisation acts on: a row in which none of the characters
+        # normalisation changes occurs (most rows) takes its cells as they are.
+        row_text = f"concat_ws('\x01', {', '.join(f'c{i}' for i in range(width))})" if width else "''"
         numeric = ("amount", "decimal", "int", "pct")
         cols = [
-            f"{'wh_norm_num' if m.spec.type in numeric else 'wh_norm'}(c{m.index}) AS {_q('n_' + m.spec.name)}"
+            f"CASE WHEN row_clean THEN nullif(c{m.index}, '') "
+            f"ELSE {'wh_norm_num' if m.spec.type in numeric else 'wh_norm'}(c{m.index}) END AS {_q('n_' + m.spec.name)}"
             for m in L.columns
         ]
         labels = [m for m in L.columns if m.spec.name in spec.label_columns]
         label_text = " || ' ' || ".join(f"coalesce(n_{m.spec.name}, '')" for m in labels) or "''"
+        # A repeated header cell equals its header word once spaces are removed; removing spaces
+        # from every cell costs more than testing for one first.
         header_hits = " + ".join(
-            f"(CASE WHEN replace(coalesce(n_{m.spec.name}, ''), ' ', '') = "
-            f"{_sql_str(compact(m.header.split('_')[-1]))} THEN 1 ELSE 0 END)"
+            f"CAST(coalesce(n_{m.spec.name} = {w} OR (contains(n_{m.spec.name}, ' ') "
+            f"AND replace(n_{m.spec.name}, ' ', '') = {w}), FALSE) AS INTEGER)"
             for m in L.columns
+            for w in [_sql_str(compact(m.header.split("_")[-1]))]
         ) or "0"
         group, group_text = "FALSE", "NULL"
         g = spec.group_row
@@ -179,23 +196,29 @@ class BatchLoader:
             group = f"(n_{g['label']} IS NOT NULL AND {empty_test})"
             group_text = (f"regexp_replace(n_{g['label']}, "
                           "'^[(]?[一二三四五六七八九十0-9]+[)、.]\\s*', '')")
+        # One regex finds the few rows that are totals of some kind; only they are told apart.
         return f"""
+        SELECT *, CASE WHEN kind = {GROUP} THEN {group_text} END AS group_text FROM (
         SELECT __i, {", ".join(_q('n_' + m.spec.name) for m in L.columns) or "NULL AS n__none"},
             label_text, is_blank, is_footnote, CAST(CASE
                 WHEN is_blank THEN {BLANK}
                 WHEN header_hits >= 2 THEN {HEADER}
-                WHEN regexp_matches(label_text, '合\\s*计|总\\s*计') THEN {TOTAL}
-                WHEN regexp_matches(label_text, '小\\s*计') THEN {SUBTOTAL}
-                WHEN regexp_matches(label_text, '^\\s*其中') THEN {BREAKDOWN}
+                WHEN regexp_matches(label_text, '[合总小]\\s*计|^\\s*其中') THEN CASE
+                    WHEN regexp_matches(label_text, '合\\s*计|总\\s*计') THEN {TOTAL}
+                    WHEN regexp_matches(label_text, '小\\s*计') THEN {SUBTOTAL}
+                    ELSE {BREAKDOWN} END
                 WHEN {group} THEN {GROUP}
-                ELSE {DATA} END AS TINYINT) AS kind,
-            CASE WHEN {group} THEN {group_text} END AS group_text
+                ELSE {DATA} END AS TINYINT) AS kind
         FROM (
             SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits,
-                regexp_full_match(row_text, '{BLANK_TEXT}*') AS is_blank,
-                regexp_matches(row_text, '^{BLANK_TEXT}*{FOOTNOTE_WORDS}') AS is_footnote
-            FROM (SELECT __i, {", ".join(cols) or "NULL AS n__none"}, {row_text} AS row_text FROM batch_src)
-        )
+                regexp_full_match(row_text, '{ROW_BLANK}*') AS is_blank,
+                regexp_matches(row_text, '^{ROW_BLANK}*{FOOTNOTE_WORDS}') AS is_footnote
+            FROM (
+                SELECT __i, row_text, {", ".join(cols) or "NULL AS n__none"}
+                FROM (SELECT *, NOT regexp_matches(row_text, '{NEEDS_NORM}') AS row_clean
+                      FROM (SELECT *, {row_text} AS row_text FROM batch_src))
+            )
+        ))
         """
 
     def row_kinds(self, stage1: pa.Table, sheet_of: np.ndarray,
@@ -248,25 +271,37 @@ class BatchLoader:
         return table if content.all() else table.filter(pa.array(content))
 
     # ---- stage 2: typed values, issues --------------------------------------------------
-    def parse_exprs(self) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-        """(values, derived, issues): the typed value(s) of each column from its effective text
-        `m_<col>`; what is derived from a typed value (qualifier, unparsed text); and
-        (issue_expr, column) pairs. Derived values and issues read the typed value computed in
-        the inner query, so each cell is parsed once."""
-        exprs: list[str] = []
-        derived: list[str] = []
-        issues: list[tuple[str, str]] = []
+    def parse_exprs(self) -> ParseSql:
+        """The SQL of stage 2, from each column's effective text `m_<col>`.
+
+        What several expressions of a cell need is computed once per cell in `pre` (each reference
+        to a macro is evaluated anew): whether the text means "nothing" (`z_`), the cell as a plain
+        number (`d_`, NULL unless it is one: most numeric cells are, and skip every regex), the
+        text without spaces for enums (`e_`)."""
+        sql = ParseSql()
+
+        def pre(prefix: str, name: str, expr: str) -> str:
+            col = _q(prefix + name)
+            if all(not p.endswith(f" AS {col}") for p in sql.pre):
+                sql.pre.append(f"{expr} AS {col}")
+            return col
+
         for m in self.layout.columns:
             c = m.spec
             n = _q("m_" + c.name)
             col = _q(c.name)
             header = m.header.replace("_", " ")
             bad = f"'「{header}」' || "
-            given = f"NOT wh_is_null_token({n})"
+            given = f"NOT {pre('z_', c.name, f'wh_is_null_token({n})')}"
+            plain = (f"isfinite({pre('d_', c.name, f'try_cast({n} AS DOUBLE)')})"
+                     if c.type in ("amount", "decimal", "int", "pct") else "FALSE")
+            d = _q("d_" + c.name)
             if c.type == "amount":
                 factor = UNIT_TO_WAN.get(m.unit or c.unit or "万元", 1.0)
-                exprs.append(f"CAST(round(wh_to_wan({n}, {factor}), 4) AS DECIMAL(18,4)) AS {col}")
-                issues.append((
+                sql.values.append(
+                    f"CAST(round(CASE WHEN {plain} THEN {d} * {factor} ELSE wh_to_wan({n}, {factor}) END, 4)"
+                    f" AS DECIMAL(18,4)) AS {col}")
+                sql.issues.append((
                     f"CASE WHEN {col} IS NULL AND {given} THEN "
                     f"{bad}'应为金额（{m.unit or c.unit or '万元'}），实际为「' || {n} || '」' END",
                     c.name,
@@ -276,80 +311,87 @@ class BatchLoader:
                 val = f"wh_number({n})"
                 if c.type == "decimal":
                     val += f" / CASE WHEN contains({n}, '%') THEN 100 ELSE 1 END"
-                exprs.append(f"CAST(round({val}) AS BIGINT) AS {col}" if c.type == "int" else f"{val} AS {col}")
+                val = f"CASE WHEN {plain} THEN {d} ELSE {val} END"
+                sql.values.append(f"CAST(round({val}) AS BIGINT) AS {col}" if c.type == "int" else f"{val} AS {col}")
                 if not c.qualified:
-                    issues.append((
+                    sql.issues.append((
                         f"CASE WHEN {col} IS NULL AND {given} THEN {bad}'应为数字，实际为「' || {n} || '」' END",
                         c.name,
                     ))
             elif c.type == "pct":
-                is_pct = "TRUE" if (m.unit == "%" or "%" in m.header) else "FALSE"
-                exprs.append(f"CAST(round(wh_pct({n}, {is_pct}), 6) AS DECIMAL(9,6)) AS {col}")
+                is_pct = m.unit == "%" or "%" in m.header
+                # a plain number has no '%': wh_pct's rule is then "points above the threshold"
+                sql.values.append(
+                    f"CAST(round(CASE WHEN {plain} THEN CASE WHEN {d} > {1 if is_pct else 1.5} THEN {d} / 100 "
+                    f"ELSE {d} END ELSE wh_pct({n}, {str(is_pct).upper()}) END, 6) AS DECIMAL(9,6)) AS {col}")
                 if not c.qualified:
-                    issues.append((
+                    sql.issues.append((
                         f"CASE WHEN {col} IS NULL AND {given} THEN {bad}'应为百分比，实际为「' || {n} || '」' END",
                         c.name,
                     ))
             elif c.type == "date":
-                exprs.append(f"wh_date({n}, __year) AS {col}")
-                issues.append((
+                sql.values.append(f"wh_date({n}, __year) AS {col}")
+                sql.issues.append((
                     f"CASE WHEN {col} IS NULL AND {given} THEN "
                     f"{bad}'应为日期（如2025-04-08），实际为「' || {n} || '」' END",
                     c.name,
                 ))
             elif c.type in ("enum", "bool"):
                 values = dict(c.values) or (BOOL_WORDS if c.type == "bool" else {})
-                exprs.append(f"{self._enum_case(n, values, c.type)} AS {col}")
+                e = pre("e_", c.name, f"replace({n}, ' ', '')")
+                sql.values.append(f"{self._enum_case(e, values, c.type)} AS {col}")
                 expected = "、".join(list(values)[:8])
-                issues.append((
+                sql.issues.append((
                     f"CASE WHEN {col} IS NULL AND {given} THEN "
                     f"{bad}'无法识别的取值「' || {n} || '」（可填：{expected}…）' END",
                     c.name,
                 ))
             elif c.type == "rank":
-                exprs.append(f"wh_rank({n}) AS {col}")
-                exprs.append(f"wh_rank_of({n}) AS {_q(c.name + '_of')}")
+                sql.values.append(f"wh_rank({n}) AS {col}")
+                sql.values.append(f"wh_rank_of({n}) AS {_q(c.name + '_of')}")
             elif c.type == "period":
-                exprs.append(f"{n} AS {_q(c.name + '_label')}")
+                sql.values.append(f"{n} AS {_q(c.name + '_label')}")
             else:  # text: '—', '/' and the like mean "nothing", not the text "—"
-                exprs.append(f"CASE WHEN NOT wh_is_null_token({n}) THEN {n} END AS {col}")
+                sql.values.append(f"CASE WHEN {given} THEN {n} END AS {col}")
             if c.qualified:
-                derived.append(f"CASE WHEN {col} IS NOT NULL THEN wh_qualifier({n}) END AS {_q(c.name + '_qualifier')}")
-                derived.append(f"CASE WHEN {col} IS NULL AND {given} THEN {n} END AS {_q(c.name + '_text')}")
+                sql.derived.append(
+                    f"CASE WHEN {plain} THEN NULL WHEN {col} IS NOT NULL THEN wh_qualifier({n}) END "
+                    f"AS {_q(c.name + '_qualifier')}")
+                sql.derived.append(f"CASE WHEN {col} IS NULL AND {given} THEN {n} END AS {_q(c.name + '_text')}")
         if self.spec.columns:
-            issues = [self._required(i, e, name) for i, (e, name) in enumerate(issues)]
-            have = {name for _, name in issues}
+            sql.issues = [self._required(e, name) for e, name in sql.issues]
+            have = {name for _, name in sql.issues}
             for m in self.layout.columns:
                 if m.spec.not_null and "!" + m.spec.name not in have:
-                    n, header = _q("m_" + m.spec.name), m.header.replace("_", " ")
-                    issues.append((
-                        f"CASE WHEN wh_is_null_token({n}) THEN '「{header}」为必填项，不能为空' END",
+                    header = m.header.replace("_", " ")
+                    sql.issues.append((
+                        f"CASE WHEN {_q('z_' + m.spec.name)} THEN '「{header}」为必填项，不能为空' END",
                         "!" + m.spec.name,
                     ))
-        return exprs, derived, issues
+        return sql
 
-    def _required(self, _i: int, expr: str, name: str) -> tuple[str, str]:
+    def _required(self, expr: str, name: str) -> tuple[str, str]:
         """A parse problem in a required column rejects the whole row; say so in the same entry."""
         m = self.layout.mapped(name)
         if m is None or not m.spec.not_null:
             return expr, name
-        n, header = _q("m_" + name), m.header.replace("_", " ")
+        header = m.header.replace("_", " ")
         return (
-            f"coalesce({expr}, CASE WHEN wh_is_null_token({n}) THEN '「{header}」为必填项，不能为空' END)",
+            f"coalesce({expr}, CASE WHEN {_q('z_' + name)} THEN '「{header}」为必填项，不能为空' END)",
             "!" + name,
         )
 
     @staticmethod
-    def _enum_case(n: str, values: dict[str, object], kind: str) -> str:
+    def _enum_case(e: str, values: dict[str, object], kind: str) -> str:
+        """`e`: the cell without spaces. Exact words first, then words the cell starts with."""
         def lit(v: object) -> str:
             if kind == "bool":
                 return "TRUE" if v in (True, "true", "True", 1) else "FALSE"
             return _sql_str(str(v))
 
         keys = sorted(((compact(k), v) for k, v in values.items()), key=lambda kv: -len(kv[0]))
-        v = f"replace({n}, ' ', '')"
-        exact = " ".join(f"WHEN {v} = {_sql_str(k)} THEN {lit(val)}" for k, val in keys)
-        prefix = " ".join(f"WHEN starts_with({v}, {_sql_str(k)}) THEN {lit(val)}" for k, val in keys)
+        exact = " ".join(f"WHEN {e} = {_sql_str(k)} THEN {lit(val)}" for k, val in keys)
+        prefix = " ".join(f"WHEN starts_with({e}, {_sql_str(k)}) THEN {lit(val)}" for k, val in keys)
         return f"CASE {exact} {prefix} END"
 
     def run(self) -> None:
@@ -371,7 +413,7 @@ class BatchLoader:
             del stage1
             con.register("batch_rows", _morsels(rows))
             read = np.bincount(sheet_of[counted], minlength=len(self.items))
-            self._finish(read)
+            self._finish(read, src)
         finally:
             for view in ("batch_src", "batch_meta_src", "batch_rows", "sheet_parsed"):
                 con.unregister(view)
@@ -408,23 +450,25 @@ class BatchLoader:
             "report_period_end": period.end if period else None, "period_type": period.type if period else None,
         }
 
-    def _finish(self, read: np.ndarray) -> None:
+    def _finish(self, read: np.ndarray, src: pa.Table) -> None:
         con, L, spec = self.con, self.layout, self.spec
-        exprs, derived, issues = self.parse_exprs()
+        sql = self.parse_exprs()
+        exprs, issues = sql.values, sql.issues
         target = spec.group_target
         if target and not L.mapped(target):
             exprs.append(f"__group_label AS {_q(target)}")
         issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
         reject_cols = [col for _, col in issues if col.startswith("!")]
         reject = " OR ".join(f"{_q('i_' + c)} IS NOT NULL" for c in reject_cols) or "FALSE"
+        inputs = ["__group_label"] + [_q("m_" + m.spec.name) for m in L.columns] + [
+            e.rsplit(" AS ", 1)[1] for e in sql.pre]
         # Nested, not lateral aliases: DuckDB would re-evaluate an aliased expression at every use.
         parsed = con.sql(f"""
             SELECT *, ({reject}) AS __reject FROM (
-                SELECT * EXCLUDE (__group_label, {", ".join(_q('m_' + m.spec.name) for m in L.columns) or "__i"}),
-                       __i, {", ".join(derived + issue_cols) or "NULL AS i__none"}
+                SELECT * EXCLUDE ({", ".join(inputs)}), {", ".join(sql.derived + issue_cols) or "NULL AS i__none"}
                 FROM (
                     SELECT *, {", ".join(exprs)}
-                    FROM batch_rows
+                    FROM (SELECT *, {", ".join(sql.pre) or "NULL AS p__none"} FROM batch_rows)
                 )
             )
         """).to_arrow_table()
@@ -462,7 +506,7 @@ class BatchLoader:
             f"WHERE p.__kind = {DATA} AND NOT p.__reject"
         )
         self._periods_per_row()
-        self._quarantine(issues)
+        self._quarantine([col for _, col in issues], parsed, data, rejected, src)
         self._reported_totals()
 
     def _periods_per_row(self) -> None:
@@ -486,40 +530,50 @@ class BatchLoader:
                         [p.start, p.end, p.type, year, label],
                     )
 
-    def _quarantine(self, issues: list[tuple[str, str]]) -> None:
-        if not issues:
-            return
-        parts = []
-        for _, col in issues:
+    def _quarantine(self, issue_cols: list[str], parsed: pa.Table, data: np.ndarray, rejected: np.ndarray,
+                    src: pa.Table) -> None:
+        """One audit row per problem cell of a data row: the row rejected (a required column) or
+        the cell nulled. Gathered in Arrow: problem cells are few, and the raw value is a take
+        from the source by row position, not a join over every row of the batch."""
+        parts: list[pa.Table] = []
+        nulled = np.zeros(len(self.items), dtype=np.int64)
+        sheet, row, index = (parsed.column(c) for c in ("__sheet", "__row", "__i"))
+        sheet_no = sheet.to_numpy()
+        for col in issue_cols:
+            reason = parsed.column("i_" + col)
+            problem = data & np.asarray(pc.is_valid(reason).to_numpy(zero_copy_only=False), dtype=bool)
+            if not problem.any():
+                continue
+            nulled += np.bincount(sheet_no[problem & ~rejected], minlength=len(nulled))
+            at = pa.array(np.flatnonzero(problem))
             name = col.lstrip("!")
             m = self.layout.mapped(name)
-            header = m.header if m else name
-            letter = _sql_str(column_letter(m.index)) if m else "NULL"
-            parts.append(
-                f"SELECT __sheet, __row, {_sql_str(name)} AS column_name, {_sql_str(header)} AS header, "
-                f"{letter} AS letter, {_q('i_' + col)} AS reason, CASE WHEN __reject THEN 'row_rejected' "
-                f"ELSE 'cell_nulled' END AS action, __i FROM sheet_parsed "
-                f"WHERE __kind = {DATA} AND {_q('i_' + col)} IS NOT NULL"
-            )
-        raw_lookup = " ".join(
-            f"WHEN {_sql_str(m.spec.name)} THEN r.c{m.index}" for m in self.layout.columns
-        )
-        self.con.execute(f"""
-            INSERT INTO audit.quarantine
-            SELECT meta.load_id, meta.source_file, meta.source_sheet, q.__row, q.column_name, q.header,
-                   CASE q.column_name {raw_lookup or "WHEN '' THEN NULL"} END, q.reason, q.action,
-                   {_sql_str(self.spec.ledger_type)}, q.letter
-            FROM ({" UNION ALL ".join(parts)}) q JOIN batch_src AS r ON r.__i = q.__i
-            JOIN batch_meta AS meta ON meta.__sheet = q.__sheet
-            ORDER BY q.__sheet, q.__row, q.column_name
-        """)
-        # cells nulled (the row kept), counted from this batch, not from the growing audit table
-        nulled = " + ".join(f"count({_q('i_' + col)})" for _, col in issues)
-        issues_of = dict(self.con.execute(
-            f"SELECT __sheet, {nulled} FROM sheet_parsed WHERE __kind = {DATA} AND NOT __reject GROUP BY 1"
-        ).fetchall())
+            n = len(at)
+            raw = (pc.take(src.column(f"c{m.index}"), pc.take(index, at)) if m
+                   else pa.nulls(n, pa.string()))
+            parts.append(pa.table({
+                "__sheet": pc.take(sheet, at), "__row": pc.take(row, at),
+                "column_name": pa.array([name] * n, pa.string()),
+                "header": pa.array([m.header if m else name] * n, pa.string()),
+                "raw_value": raw, "reason": pc.take(reason, at),
+                "action": pa.array(np.where(rejected[problem], "row_rejected", "cell_nulled"), pa.string()),
+                "letter": pa.array([column_letter(m.index) if m else None] * n, pa.string()),
+            }))
         for i, it in enumerate(self.items):
-            it.result.cell_issues = int(issues_of.get(i, 0))
+            it.result.cell_issues = int(nulled[i])
+        if not parts:
+            return
+        self.con.register("quarantine_src", pa.concat_tables(parts))
+        try:
+            self.con.execute(f"""
+                INSERT INTO audit.quarantine
+                SELECT meta.load_id, meta.source_file, meta.source_sheet, q.__row, q.column_name, q.header,
+                       q.raw_value, q.reason, q.action, {_sql_str(self.spec.ledger_type)}, q.letter
+                FROM quarantine_src AS q JOIN batch_meta AS meta ON meta.__sheet = q.__sheet
+                ORDER BY q.__sheet, q.__row, q.column_name
+            """)
+        finally:
+            self.con.unregister("quarantine_src")
 
     def _reported_totals(self) -> None:
         """Stated 合计/小计/group values, with the data rows each one is a total of."""

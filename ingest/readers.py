@@ -155,14 +155,18 @@ def _refuse_if_cut_off(tail: str, line_count: int) -> None:
 
 
 def _has_blank_lines(data: bytes) -> bool:
-    """A line with nothing on it before the last line (substring tests: a regex costs 25 ms/MB)."""
-    body = data.rstrip(b"\r\n")
-    return body.startswith((b"\n", b"\r\n")) or b"\n\n" in body or b"\n\r\n" in body
+    """A line with nothing on it before the last line (substring tests: a regex costs 25 ms/MB;
+    bounded searches, not a stripped copy of the file)."""
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    return (data.startswith((b"\n", b"\r\n"), 0, end) or data.find(b"\n\n", 0, end) >= 0
+            or data.find(b"\n\r\n", 0, end) >= 0)
 
 
 def read_csv(path: Path) -> Iterator[Sheet]:
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         raise FileError("文件为空")
     encoding = detect_encoding(data)
     tail = data[-65536:].decode(encoding, errors="ignore")

@@ -20,7 +20,7 @@ _HALF = ("".join(chr(c) for c in range(0x21, 0x7F)) + " ").replace("'", "''")
 _SPACES = "[\\s\u3000\u2003\u2002\u00a0\u200b\ufeff]+"
 _NOISE = r"##\w+##|\[bookmark:[^\]]*\]"
 # Any character that full-width folding, noise removal or space collapsing would change.
-_NEEDS_NORM = "[\\s\uff01-\uff5e\u3000\u2003\u2002\u00a0\u200b\ufeff#\\[]"
+NEEDS_NORM = "[\\s\uff01-\uff5e\u3000\u2003\u2002\u00a0\u200b\ufeff#\\[]"
 NULL_TOKENS = ("-", "--", "—", "——", "/", "\\", "无", "N/A", "NA", "…", "——/", "#N/A")
 
 _QUALIFIERS = "约|左右|余|多|以上|以下|超过|超出|超|不足|不到|低于|高于|近|达"
@@ -40,7 +40,7 @@ MACROS = [
     # Most cells hold none of the characters any of that acts on: one test lets them skip the
     # three passes (a third of the cost of a ledger's cleaning).
     f"""CREATE OR REPLACE MACRO wh_norm(s) AS CASE
-        WHEN NOT regexp_matches(CAST(s AS VARCHAR), '{_NEEDS_NORM}') THEN nullif(CAST(s AS VARCHAR), '')
+        WHEN NOT regexp_matches(CAST(s AS VARCHAR), '{NEEDS_NORM}') THEN nullif(CAST(s AS VARCHAR), '')
         ELSE nullif(trim(regexp_replace(regexp_replace(
             wh_fullwidth(CAST(s AS VARCHAR)), '{_NOISE}', '', 'g'), '{_SPACES}', ' ', 'g')), '') END""",
     "CREATE OR REPLACE MACRO wh_is_null_token(n) AS n IS NULL OR n IN ("
