@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from expectations.results import CheckResult
 from expectations.suites import Suite, suites
 
-
-@dataclass
-class CheckResult:
-    suite: str
-    name: str
-    severity: str  # error | warn
-    passed: bool
-    failures: int
-    message: str
+__all__ = ["CheckResult", "record_validated_loads", "validate", "validate_connection"]
 
 
 def _describe(res) -> tuple[str, int]:
@@ -82,9 +74,10 @@ def validate_connection(
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
     source = ctx.data_sources.add_pandas("warehouse")
+    previous = _attach_previous(con, previous_db) if any(s.changed_rows_only for s in to_run) else None
     out: list[CheckResult] = []
     for suite in to_run:
-        out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name)
+        out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name, previous)
         if suite.volume_table and previous_db is not None:
             out.append(_volume_check(con, previous_db, suite, min_row_share))
     if docs_dir is not None:
@@ -95,22 +88,46 @@ def validate_connection(
 DOCS_SITE = "waterwh"
 
 
-def _needed_columns_sql(suite: Suite, rows_sql: str) -> str:
-    """The suite's query narrowed to the columns its expectations read: a province's patrol log is
-    1.9 million rows, and every other column would go through pandas for nothing."""
+def _checked_columns(suite: Suite) -> str:
+    """The columns the suite's expectations read, as a select list."""
     needed: list[str] = []
     for exp in suite.expectations:
         kw = exp.configuration.kwargs
         for col in [kw.get("column"), kw.get("column_A"), kw.get("column_B"), *(kw.get("column_list") or [])]:
             if col and col not in needed:
                 needed.append(col)
-    cols = ", ".join(f'"{c}"' for c in needed) or "1 AS row_marker"  # row counts need no column
-    return f"SELECT {cols} FROM ({rows_sql}) AS suite_rows"
+    return ", ".join(f'"{c}"' for c in needed) or "1 AS row_marker"  # row counts need no column
 
 
-def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, str]:
+def _needed_columns_sql(suite: Suite, rows_sql: str) -> str:
+    """The suite's query narrowed to the columns its expectations read: a province's patrol log is
+    1.9 million rows, and every other column would go through pandas for nothing."""
+    return f"SELECT {_checked_columns(suite)} FROM ({rows_sql}) AS suite_rows"
+
+
+PREVIOUS = "previous_publish"  # the previous publish, attached read-only to the validation connection
+
+
+def _attach_previous(con: duckdb.DuckDBPyConnection, previous_db: Path | None) -> str | None:
+    """Attach the previous publish (if any, and readable) for changed-rows suites; its alias."""
+    if previous_db is None or not previous_db.exists():
+        return None
+    if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [PREVIOUS]).fetchall()[0][0]:
+        return PREVIOUS
+    try:
+        con.execute(f"ATTACH '{previous_db}' AS {PREVIOUS} (READ_ONLY)")
+    except duckdb.Error:
+        return None  # not a warehouse we can read: every row is checked
+    return PREVIOUS
+
+
+def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite, previous: str | None = None) -> tuple[str, str]:
     """The suite's query, and for a by-load suite the note of which loads it reads: only those that
-    have not passed this suite as now defined (audit.validated_loads, written when a run publishes)."""
+    have not passed this suite as now defined (audit.validated_loads, written when a run publishes).
+    A changed-rows suite reads only rows unlike every row of the previous publish, if that publish
+    passed the suite as now defined (audit.validated_suites)."""
+    if suite.changed_rows_only:
+        return _changed_rows(con, suite, previous)
     if not suite.by_load:
         return suite.sql, ""
     has_log = con.execute(
@@ -130,10 +147,34 @@ def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, s
     return sql, f" [{new} new loads checked; {earlier} passed this suite on earlier nights]"
 
 
+def _changed_rows(con: duckdb.DuckDBPyConnection, suite: Suite, previous: str | None) -> tuple[str, str]:
+    if previous is None:
+        return suite.sql, ""
+    try:
+        [(passed,)] = con.execute(
+            f"SELECT count(*) FROM {previous}.audit.validated_suites WHERE suite = ? AND suite_fingerprint = ?",
+            [suite.name, suite.fingerprint()]).fetchall()
+    except duckdb.Error:  # a publish from before audit.validated_suites
+        passed = 0
+    if not passed:
+        return suite.sql, ""
+    cols = _checked_columns(suite)
+    before = suite.sql.replace(suite.table, f"{previous}.{suite.table}")
+    sql = f"SELECT {cols} FROM ({suite.sql}) AS now_rows EXCEPT SELECT {cols} FROM ({before}) AS previous_rows"
+    [(changed, total)] = con.execute(
+        f"SELECT (SELECT count(*) FROM ({sql}) AS changed), (SELECT count(*) FROM ({suite.sql}) AS all_rows)"
+    ).fetchall()
+    return sql, f" [{changed} rows unlike the previous publish checked, of {total}; the rest passed this suite then]"
+
+
 def record_validated_loads(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """After every suite passed: each load of each by-load suite's rows is validated under the
-    suite's current fingerprint (called on the file about to be published)."""
+    suite's current fingerprint, and so is each changed-rows suite (called on the file about to be
+    published)."""
     for suite in suites():
+        if suite.changed_rows_only:
+            con.execute("INSERT INTO audit.validated_suites VALUES (?, ?, ?)",
+                        [suite.name, suite.fingerprint(), run_id])
         if not suite.by_load:
             continue
         fp = suite.fingerprint()
@@ -145,12 +186,13 @@ def record_validated_loads(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         )
 
 
-def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: bool, run_name: str | None):
+def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: bool, run_name: str | None,
+               previous: str | None = None):
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
     try:
-        rows_sql, scope = _rows_to_check(con, suite)
+        rows_sql, scope = _rows_to_check(con, suite, previous)
         df = con.execute(_needed_columns_sql(suite, rows_sql)).df()
     except duckdb.Error as exc:
         return [CheckResult(suite.name, "query", "error", False, 1, f"cannot read data: {exc}")]

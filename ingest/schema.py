@@ -84,6 +84,13 @@ AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
         ("suite_fingerprint", "VARCHAR"),
         ("run_id", "VARCHAR"),
     ],
+    # Suites whose rules each read one row, as passed by the run that published this file: the next
+    # night reads only rows unlike this file's (Suite.changed_rows_only).
+    "validated_suites": [
+        ("suite", "VARCHAR"),
+        ("suite_fingerprint", "VARCHAR"),
+        ("run_id", "VARCHAR"),
+    ],
     # Each check result of each run: dbt tests and GX expectations alike.
     "check_results": [
         ("run_id", "VARCHAR"),

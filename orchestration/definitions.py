@@ -10,7 +10,7 @@ from orchestration.manifest import ensure_manifest
 from orchestration.resources import NightlyRunResource
 from orchestration.sensors import build_failure_sensor, build_landing_sensor, build_schedule
 from waterwh.config import Settings
-from waterwh.dbt import dbt_executable
+from waterwh.dbt import dbt_executable, macros_sha
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -18,6 +18,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     import os
 
     os.environ["WATERWH_BUILD_DB"] = str(settings.staging_db)
+    os.environ["WATERWH_DBT_MACROS_SHA"] = macros_sha(settings.dbt_project_dir)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     dbt_defs = build_dbt_assets(ensure_manifest(settings))
     validated = build_validation_asset(list(dbt_defs.keys))

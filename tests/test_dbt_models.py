@@ -290,6 +290,32 @@ def test_incremental_patrols_after_a_corrected_cumulative_log_equal_a_full_refre
     assert len(rows) == 8
 
 
+TOTALS_CORRECTION = CORRECTION + """
+-- the third September load states the same 合计 rows as the second (now a row short)
+insert into raw.reported_totals by name
+select * replace ('L-INV-2109C' as load_id) from raw.reported_totals where load_id = 'L-INV-2109B';
+-- and rows an older release built: another fingerprint, another (wrong) figure
+update intermediate.int_reported_totals_recomputed set logic_fingerprint = 'an-older-release', computed_value = -1
+where load_id = 'L-INV-2109A';
+"""
+
+
+def test_incremental_stated_totals_equal_a_full_refresh(built: Path, work: Path, tmp_path: Path) -> None:
+    """A night recomputes the stated totals of new loads only, and every row built under other logic."""
+    incremental, full = incremental_and_full(
+        built, work, tmp_path, TOTALS_CORRECTION, "fct_reported_total",
+        "int_ledger_measures_unpivoted", "int_reported_totals_recomputed", "fct_reported_total")
+
+    for table in ("intermediate.int_ledger_measures_unpivoted", "marts.fct_reported_total"):
+        sql = f"select * from {table} order by all"
+        assert query(incremental, sql) == query(full, sql), table
+    fingerprints = "select count(distinct logic_fingerprint) from intermediate.int_reported_totals_recomputed"
+    assert query(incremental, fingerprints) == [(1,)]
+    by_load = dict(query(incremental, "select load_id, bool_and(is_current_version) from marts.fct_reported_total "
+                                      "where load_id like 'L-INV-2109%' group by 1"))
+    assert by_load == {"L-INV-2109A": False, "L-INV-2109B": False, "L-INV-2109C": True}
+
+
 def test_ytd_above_since_start_fails_the_build(built: Path, work: Path, tmp_path: Path) -> None:
     """The pipeline refuses to publish a ledger whose 年度累计 exceeds its 开工以来累计."""
     db = copy_db(built, tmp_path / "swapped.duckdb")

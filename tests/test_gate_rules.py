@@ -143,6 +143,36 @@ def test_raw_suites_check_each_load_once_per_definition(build: duckdb.DuckDBPyCo
     assert all(c.passed and "new loads checked" not in c.message for c in found)
 
 
+def test_a_changed_rows_suite_reads_only_rows_unlike_the_previous_publish(
+    build: duckdb.DuckDBPyConnection, published: Published
+) -> None:
+    """fct_patrol's rules each read one row: a row as it was at the previous publish (which passed
+    the suite as now defined) passes again; a row that changed is read, and a bad one fails."""
+    previous = published.settings.published_path.resolve()
+    [suite] = [s for s in suites() if s.name == "patrol"]
+    total = build.execute("SELECT count(*) FROM marts.fct_patrol").fetchall()[0][0]
+    found = validate_connection(build, [suite], previous_db=previous)
+    rules = [c for c in found if c.name != "row_volume_vs_previous"]
+    assert rules and all(c.passed for c in rules)
+    assert all(f"[0 rows unlike the previous publish checked, of {total};" in c.message for c in rules)
+
+    build.begin()
+    try:
+        build.execute("CREATE OR REPLACE TABLE marts.fct_patrol AS SELECT * FROM marts.fct_patrol")
+        build.execute("UPDATE marts.fct_patrol SET chief_level = 'not_a_level' "
+                      "WHERE patrol_key = (SELECT min(patrol_key) FROM marts.fct_patrol)")
+        found = validate_connection(build, [suite], previous_db=previous)
+    finally:
+        build.rollback()
+    [level] = [c for c in found if c.message.startswith("expect_column_values_to_be_in_set on chief_level")]
+    assert not level.passed and level.failures == 1
+    assert f"[1 rows unlike the previous publish checked, of {total};" in level.message
+
+    changed = Suite(suite.name, suite.table, suite.sql, suite.expectations[:-1], changed_rows_only=True)
+    found = validate_connection(build, [changed], previous_db=previous)
+    assert all(c.passed and "unlike the previous publish" not in c.message for c in found)
+
+
 def test_a_sharp_drop_in_rows_against_the_previous_publish_is_blocking(
     build: duckdb.DuckDBPyConnection, published: Published
 ) -> None:

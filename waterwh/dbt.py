@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,24 +41,38 @@ class DbtResult:
     log_tail: str
 
 
-def die_with_parent() -> None:
-    """In the child: receive SIGKILL when the job dies, so a killed job leaves no dbt writing on."""
-    import contextlib
-    import ctypes
-    import signal
+def _prctl() -> Callable[..., int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except OSError:  # not Linux: no such call; the next run still cleans staging under the run lock
+        return None
 
-    # not Linux: no such call; the next run still cleans staging under the run lock
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+def die_with_parent(prctl: Callable[..., int] | None) -> None:
+    """In the child: receive SIGKILL when the job dies, so a killed job leaves no dbt writing on.
+    `prctl` is looked up in the parent: this runs between fork and exec, possibly while another
+    thread of the parent holds an import lock (see pipeline.preloading), so it imports nothing."""
+    if prctl is not None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def dbt_executable() -> str:
     return str(Path(sys.executable).with_name("dbt"))
 
 
+def macros_sha(project_dir: Path) -> str:
+    """A hash of the project's macros: dbt checksums models and seeds but not macros, and the rows of
+    an incremental model must be rebuilt when a macro it uses changes (macro logic_fingerprint)."""
+    h = hashlib.sha256()
+    for path in sorted((project_dir / "macros").rglob("*.sql")):
+        h.update(path.relative_to(project_dir).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def dbt_env(settings: Settings, db_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["WATERWH_BUILD_DB"] = str(db_path)
+    env["WATERWH_DBT_MACROS_SHA"] = macros_sha(settings.dbt_project_dir)
     env["WATERWH_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return env
@@ -96,7 +115,7 @@ def run_dbt_command(
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, cwd=cwd,
-                          preexec_fn=die_with_parent)
+                          preexec_fn=functools.partial(die_with_parent, _prctl()))
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
     return DbtResult(proc.returncode, read_run_results(results_file), tail)
 

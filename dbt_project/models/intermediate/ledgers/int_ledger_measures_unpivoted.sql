@@ -5,13 +5,28 @@
     stated counts ("合计41项") reconcile too. All loads, current or not: a stated total is checked
     against the rows of its own load. Only sheets that state a total: nothing else reads these rows,
     and a province's patrol logs (2 million rows, no 合计) made 8 of its 9 million.
+
+    Incremental on DuckDB: a load's rows never change, so a night adds the loads new to the table
+    (rows built under other logic are deleted first and so rebuilt, see logic_fingerprint). Elsewhere
+    (Spark) a table.
 #}
+{{
+    config(
+        materialized=('incremental' if target.type == 'duckdb' else 'table'),
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{% if is_incremental() %}{{ delete_rows_of_other_logic(this) }}{% endif %}"
+    )
+}}
 
 with
 
 sheets_with_totals as (
 
     select distinct load_id, source_sheet from {{ ref('stg_ledgers__reported_totals') }}
+    {% if is_incremental() %}
+    where load_id not in (select load_id from {{ this }})
+    {% endif %}
 
 ),
 
@@ -218,5 +233,6 @@ select
     source_sheet,
     source_row,
     measure,
-    measure_value
+    measure_value,
+    '{{ logic_fingerprint() }}' as logic_fingerprint
 from unioned
