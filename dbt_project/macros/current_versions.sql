@@ -40,21 +40,32 @@
 {%- endmacro %}
 
 {#
-    Pre-hook of an incremental model keyed by ledger version: delete its rows of ledger versions that
-    are no longer current. A table built before the model had `required_column` (an older release)
-    is emptied instead, so the model fills it again from every current row.
+    Pre-hooks of an incremental model keyed by ledger version: its rows of ledger versions that are no
+    longer current, or built under other logic (see logic_fingerprint), are deleted, after their
+    `columns` are kept in the temp table `<model>__removed` for the model to see what it lost. A
+    table from before logic_fingerprint (an older release) loses every row.
 #}
-{% macro delete_rows_of_superseded_versions(relation, current_versions, required_column) -%}
-    {%- if not relation_has_column(relation, required_column) -%}
-    delete from {{ relation }}
+{% macro rows_of_superseded_versions_or_logic(relation, current_versions) -%}
+    {%- if not relation_has_column(relation, 'logic_fingerprint') -%}
+    true
     {%- else -%}
-    delete from {{ relation }} as held
-    where not exists (
+    (held.logic_fingerprint is distinct from '{{ logic_fingerprint() }}' or not exists (
         select 1 from {{ current_versions }} as current_versions
         where current_versions.load_id = held.load_id
           and current_versions.ledger_key = held.ledger_key
-    )
+    ))
     {%- endif -%}
+{%- endmacro %}
+
+{% macro keep_removed_rows(relation, current_versions, columns) -%}
+    create or replace temp table {{ relation.identifier }}__removed as
+    select {{ columns | join(', ') }} from {{ relation }} as held
+    where {{ rows_of_superseded_versions_or_logic(relation, current_versions) }}
+{%- endmacro %}
+
+{% macro delete_removed_rows(relation, current_versions) -%}
+    delete from {{ relation }} as held
+    where {{ rows_of_superseded_versions_or_logic(relation, current_versions) }}
 {%- endmacro %}
 
 {# Whether an existing relation has a column (case-insensitive); false at parse time. #}

@@ -4,7 +4,10 @@
         unique_key='patrol_identity',
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
-        pre_hook="{% if is_incremental() %}{{ delete_rows_of_superseded_versions(this, ref('int_ledger_versions_current'), 'patrol_identity') }}{% endif %}"
+        pre_hook=[
+            "{% if is_incremental() %}{{ keep_removed_rows(this, ref('int_ledger_versions_current'), ['chief_name', 'chief_level', 'river_name', 'segment', 'patrol_date']) }}{% endif %}",
+            "{% if is_incremental() %}{{ delete_removed_rows(this, ref('int_ledger_versions_current')) }}{% endif %}",
+        ]
     )
 }}
 
@@ -17,16 +20,13 @@
     patrol_key = md5(patrol_identity, n-th such patrol in its ledger).
 
     Incremental on DuckDB (a province holds ~2 million patrols; a night adds one month): a patrol's
-    rows depend only on the current rows with its identity, so only identities a change touched are
-    ranked again. The pre-hook deletes the rows of ledger versions no longer current; the model then
-    re-ranks every identity the table no longer holds (its winning ledger was superseded) and every
-    identity a ledger version new to the table reports, and delete+insert replaces those identities.
-    Area codes are resolved in fct_patrol, so a seed change never leaves stale rows here. Elsewhere
-    (Spark) a table, rebuilt each run.
+    rows depend only on the current rows with its identity, so only patrols a change touched are
+    ranked again: those whose rows the pre-hooks removed (their ledger version is no longer current,
+    or they were built under other logic: see logic_fingerprint) and those a ledger version new to
+    the table reports. Only the rows on those patrols' rivers and days are keyed (md5) and ranked;
+    delete+insert replaces those patrols. Area codes are resolved in fct_patrol, so a seed change
+    never leaves stale rows here. Elsewhere (Spark) a table, rebuilt each run.
 #}
-
-{#- an older release's table has no patrol_identity: the pre-hook emptied it, so rank every row -#}
-{%- set ranks_touched_only = is_incremental() and relation_has_column(this, 'patrol_identity') -%}
 
 with
 
@@ -40,23 +40,14 @@ patrols as (
 
 ),
 
-keyed as (
+patrol_rows as (
 
-    select
-        {{ surrogate_key(['chief_name', 'chief_level', 'river_name', 'segment', 'patrol_date']) }} as patrol_identity,
-        patrols.*
-    from patrols
+    select * from patrols
     where not is_total_label_row
 
 ),
 
-{% if ranks_touched_only %}
-held_identities as (
-
-    select distinct patrol_identity from {{ this }}
-
-),
-
+{% if is_incremental() %}
 held_versions as (
 
     select distinct load_id, ledger_key from {{ this }}
@@ -65,25 +56,50 @@ held_versions as (
 
 touched as (
 
-    -- identities whose winning ledger version the pre-hook removed
-    select patrol_identity from keyed
-    anti join held_identities
-        on keyed.patrol_identity = held_identities.patrol_identity
-    union
-    -- identities a ledger version new to this table reports
-    select patrol_identity from keyed
-    anti join held_versions
-        on keyed.load_id = held_versions.load_id
-        and keyed.ledger_key = held_versions.ledger_key
+    select distinct
+        {{ surrogate_key(['chief_name', 'chief_level', 'river_name', 'segment', 'patrol_date']) }} as patrol_identity,
+        river_name,
+        patrol_date
+    from (
+        -- patrols whose rows the pre-hooks removed
+        select chief_name, chief_level, river_name, segment, patrol_date
+        from temp.main.{{ this.identifier }}__removed
+        union all
+        -- patrols a ledger version new to this table reports
+        select chief_name, chief_level, river_name, segment, patrol_date
+        from patrol_rows
+        anti join held_versions
+            on patrol_rows.load_id = held_versions.load_id
+            and patrol_rows.ledger_key = held_versions.ledger_key
+    ) as touched_rows
+
+),
+
+candidates as (
+
+    -- the rows on a touched patrol's river and day: only these need a key
+    select patrol_rows.* from patrol_rows
+    semi join (select distinct river_name, patrol_date from touched) as touched_days
+        on patrol_rows.river_name is not distinct from touched_days.river_name
+        and patrol_rows.patrol_date is not distinct from touched_days.patrol_date
 
 ),
 {% endif %}
+
+keyed as (
+
+    select
+        {{ surrogate_key(['chief_name', 'chief_level', 'river_name', 'segment', 'patrol_date']) }} as patrol_identity,
+        candidates.*
+    from {{ 'candidates' if is_incremental() else 'patrol_rows' }} as candidates
+
+),
 
 to_rank as (
 
     select keyed.*
     from keyed
-    {% if ranks_touched_only %}
+    {% if is_incremental() %}
     semi join touched
         on keyed.patrol_identity = touched.patrol_identity
     {% endif %}
@@ -138,5 +154,6 @@ select
     ranked.ledger_version_no,
     ranked.source_file,
     ranked.source_sheet,
-    ranked.source_row
+    ranked.source_row,
+    '{{ logic_fingerprint() }}' as logic_fingerprint
 from ranked
