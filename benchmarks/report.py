@@ -67,6 +67,18 @@ def _measured(section: dict, run: dict) -> list[str]:
     return [f"Measured {m['date']}; CPU reference {m['cpu_reference_s']} s.", ""]
 
 
+def _floor_note(ing: dict) -> str:
+    """What the CSV target leaves for the work itself, once the raw table is written."""
+    floor = ing["ratios"]["csv: floor time / read_csv time"]
+    read_csv = ing["results"]["DuckDB read_csv (csv)"]["seconds"]
+    left = max(TARGETS["csv_vs_read_csv"] - floor, 0)
+    return (f" The floor (the CSV read as text, then the raw table's INSERT with lineage and a cast per number, "
+            f"nothing else) takes {floor}× read_csv: the CSV target leaves {left:.2f}× "
+            f"({left * read_csv * 1000:.0f} ms here) for layout detection, every cleaning rule, checks and "
+            f"quarantine on "
+            f"{ing['rows'] * ing['columns']:,} cells.")
+
+
 def write_report(results: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -100,7 +112,8 @@ def write_report(results: dict, out: Path) -> None:
                        _ok(r["csv: waterwh time / read_csv time"] <= TARGETS["csv_vs_read_csv"])],
                   ]),
                   "waterwh's figure includes layout detection, every cleaning rule, lineage, quarantine and "
-                  "loading into DuckDB; the bare fastexcel read does none of it.", ""]
+                  "loading into DuckDB; the bare fastexcel read does none of it."
+                  + (_floor_note(ing) if "csv: floor time / read_csv time" in r else ""), ""]
 
     nightly = results.get("nightly", [])
     if nightly:
@@ -132,6 +145,7 @@ def write_report(results: dict, out: Path) -> None:
 
     inc = results.get("incremental")
     if inc:
+        cautious = inc["incremental_seconds"] / min(inc["history_seconds"], inc["full_seconds"])
         lines += [f"## Incremental nightly run ({inc['scale']} scale)", "", *_measured(inc, m),
                   f"35 months published, then the ledgers of {inc['new_month']} arrive ({inc['new_files']:,} files).",
                   "",
@@ -141,7 +155,13 @@ def write_report(results: dict, out: Path) -> None:
                   f"Stages of the new month's run: {inc.get('incremental_stages')}", "",
                   *_table(["ratio", "measured", "target", ""], [
                       ["new month / full rebuild", f"{inc['ratio']:.1%}", f"< {TARGETS['incremental_ratio']:.0%}",
-                       _ok(inc["ratio"] < TARGETS["incremental_ratio"])]])]
+                       _ok(inc["ratio"] < TARGETS["incremental_ratio"])],
+                      # the history run is a second from-empty run (one month less): against the faster of
+                      # the two, the ratio does not profit from a slow moment of a shared machine
+                      ["new month / the faster from-empty run (history or full)", f"{cautious:.1%}",
+                       f"< {TARGETS['incremental_ratio']:.0%}", _ok(cautious < TARGETS["incremental_ratio"])]]),
+                  "Two from-empty runs in one benchmark differ by up to 15% on these machines; the second ratio "
+                  "takes the faster of them, though the history run has one month fewer.", ""]
 
     dash = results.get("dashboards")
     if dash:
