@@ -45,22 +45,27 @@
     `columns` are kept in the temp table `<model>__removed` for the model to see what it lost. A
     table from before logic_fingerprint (an older release) loses every row.
 #}
-{% macro rows_of_superseded_versions_or_logic(relation, current_versions) -%}
+{% macro rows_of_superseded_versions_or_logic(relation, current_versions, alias='held') -%}
     {%- if not relation_has_column(relation, 'logic_fingerprint') -%}
     true
     {%- else -%}
-    (held.logic_fingerprint is distinct from '{{ logic_fingerprint() }}' or not exists (
+    ({{ alias }}.logic_fingerprint is distinct from '{{ logic_fingerprint() }}' or not exists (
         select 1 from {{ current_versions }} as current_versions
-        where current_versions.load_id = held.load_id
-          and current_versions.ledger_key = held.ledger_key
+        where current_versions.load_id = {{ alias }}.load_id
+          and current_versions.ledger_key = {{ alias }}.ledger_key
     ))
     {%- endif -%}
 {%- endmacro %}
 
+{# (nothing is kept when every row goes: the model then rebuilds all, and needs no list) #}
 {% macro keep_removed_rows(relation, current_versions, columns) -%}
     create or replace temp table {{ relation.identifier }}__removed as
     select {{ columns | join(', ') }} from {{ relation }} as held
     where {{ rows_of_superseded_versions_or_logic(relation, current_versions) }}
+      and exists (
+        select 1 from {{ relation }} as kept
+        where not {{ rows_of_superseded_versions_or_logic(relation, current_versions, 'kept') }}
+      )
 {%- endmacro %}
 
 {% macro delete_removed_rows(relation, current_versions) -%}

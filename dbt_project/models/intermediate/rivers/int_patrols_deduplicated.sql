@@ -28,6 +28,17 @@
     never leaves stale rows here. Elsewhere (Spark) a table, rebuilt each run.
 #}
 
+{#- When the pre-hooks will remove every row (a table from an older release, or logic that changed),
+    every patrol is ranked at once: finding what was touched would only cost time. -#}
+{%- set ranks_touched_only = is_incremental() -%}
+{%- if ranks_touched_only and execute -%}
+    {%- set kept = run_query(
+        "select count(*) from " ~ this ~ " as held where not ("
+        ~ rows_of_superseded_versions_or_logic(this, ref('int_ledger_versions_current')) ~ ")"
+    ) -%}
+    {%- set ranks_touched_only = kept.columns[0].values()[0] > 0 -%}
+{%- endif %}
+
 with
 
 patrols as (
@@ -47,7 +58,7 @@ patrol_rows as (
 
 ),
 
-{% if is_incremental() %}
+{% if ranks_touched_only %}
 held_versions as (
 
     select distinct load_id, ledger_key from {{ this }}
@@ -91,7 +102,7 @@ keyed as (
     select
         {{ surrogate_key(['chief_name', 'chief_level', 'river_name', 'segment', 'patrol_date']) }} as patrol_identity,
         candidates.*
-    from {{ 'candidates' if is_incremental() else 'patrol_rows' }} as candidates
+    from {{ 'candidates' if ranks_touched_only else 'patrol_rows' }} as candidates
 
 ),
 
@@ -99,7 +110,7 @@ to_rank as (
 
     select keyed.*
     from keyed
-    {% if is_incremental() %}
+    {% if ranks_touched_only %}
     semi join touched
         on keyed.patrol_identity = touched.patrol_identity
     {% endif %}
