@@ -124,6 +124,8 @@ META_COLUMNS = [
 ]
 
 
+NUMERIC = ("amount", "decimal", "int", "pct")
+
 # Row kinds, as stage 1 classifies them (small ints: the per-sheet passes over them run in numpy).
 KIND_NAMES = ("data", "total", "subtotal", "breakdown", "group", "header", "blank", "footnote")
 DATA, TOTAL, SUBTOTAL, BREAKDOWN, GROUP, HEADER, BLANK, FOOTNOTE = range(len(KIND_NAMES))
@@ -134,7 +136,7 @@ KIND_NAME_SQL = "CASE __kind " + " ".join(f"WHEN {k} THEN '{name}'" for k, name 
 class ParseSql:
     """Stage 2's expressions, by the query layer they are computed in (a layer reads the ones below)."""
 
-    pre: list[str] = field(default_factory=list)  # per-cell facts several expressions need
+    pre: dict[str, str] = field(default_factory=dict)  # quoted name -> per-cell fact several expressions need
     values: list[str] = field(default_factory=list)  # typed value(s) of each column
     derived: list[str] = field(default_factory=list)  # from a typed value: qualifier, unparsed text
     issues: list[tuple[str, str]] = field(default_factory=list)  # (issue text or NULL, column; '!': rejects)
@@ -167,10 +169,9 @@ class BatchLoader:
         # separator is \x01, which no normalisation acts on: a row in which none of the characters
         # normalisation changes occurs (most rows) takes its cells as they are.
         row_text = f"concat_ws('\x01', {', '.join(f'c{i}' for i in range(width))})" if width else "''"
-        numeric = ("amount", "decimal", "int", "pct")
         cols = [
             f"CASE WHEN row_clean THEN nullif(c{m.index}, '') "
-            f"ELSE {'wh_norm_num' if m.spec.type in numeric else 'wh_norm'}(c{m.index}) END AS {_q('n_' + m.spec.name)}"
+            f"ELSE {'wh_norm_num' if m.spec.type in NUMERIC else 'wh_norm'}(c{m.index}) END AS {_q('n_' + m.spec.name)}"
             for m in L.columns
         ]
         labels = [m for m in L.columns if m.spec.name in spec.label_columns]
@@ -282,8 +283,7 @@ class BatchLoader:
 
         def pre(prefix: str, name: str, expr: str) -> str:
             col = _q(prefix + name)
-            if all(not p.endswith(f" AS {col}") for p in sql.pre):
-                sql.pre.append(f"{expr} AS {col}")
+            sql.pre.setdefault(col, expr)
             return col
 
         for m in self.layout.columns:
@@ -293,14 +293,11 @@ class BatchLoader:
             header = m.header.replace("_", " ")
             bad = f"'「{header}」' || "
             given = f"NOT {pre('z_', c.name, f'wh_is_null_token({n})')}"
-            plain = (f"isfinite({pre('d_', c.name, f'try_cast({n} AS DOUBLE)')})"
-                     if c.type in ("amount", "decimal", "int", "pct") else "FALSE")
-            d = _q("d_" + c.name)
+            # the cell as a double, for the *_of parsers (NULL unless a plain number)
+            d = pre("d_", c.name, f"try_cast({n} AS DOUBLE)") if c.type in NUMERIC else "NULL::DOUBLE"
             if c.type == "amount":
                 factor = UNIT_TO_WAN.get(m.unit or c.unit or "万元", 1.0)
-                sql.values.append(
-                    f"CAST(round(CASE WHEN {plain} THEN {d} * {factor} ELSE wh_to_wan({n}, {factor}) END, 4)"
-                    f" AS DECIMAL(18,4)) AS {col}")
+                sql.values.append(f"CAST(round(wh_to_wan_of({n}, {d}, {factor}), 4) AS DECIMAL(18,4)) AS {col}")
                 sql.issues.append((
                     f"CASE WHEN {col} IS NULL AND {given} THEN "
                     f"{bad}'应为金额（{m.unit or c.unit or '万元'}），实际为「' || {n} || '」' END",
@@ -308,10 +305,9 @@ class BatchLoader:
                 ))
             elif c.type in ("decimal", "int"):
                 # "68.05%" in a value column is a percentage: stored as the fraction 0.6805
-                val = f"wh_number({n})"
+                val = f"wh_number_of({n}, {d})"
                 if c.type == "decimal":
                     val += f" / CASE WHEN contains({n}, '%') THEN 100 ELSE 1 END"
-                val = f"CASE WHEN {plain} THEN {d} ELSE {val} END"
                 sql.values.append(f"CAST(round({val}) AS BIGINT) AS {col}" if c.type == "int" else f"{val} AS {col}")
                 if not c.qualified:
                     sql.issues.append((
@@ -319,11 +315,8 @@ class BatchLoader:
                         c.name,
                     ))
             elif c.type == "pct":
-                is_pct = m.unit == "%" or "%" in m.header
-                # a plain number has no '%': wh_pct's rule is then "points above the threshold"
-                sql.values.append(
-                    f"CAST(round(CASE WHEN {plain} THEN CASE WHEN {d} > {1 if is_pct else 1.5} THEN {d} / 100 "
-                    f"ELSE {d} END ELSE wh_pct({n}, {str(is_pct).upper()}) END, 6) AS DECIMAL(9,6)) AS {col}")
+                is_pct = "TRUE" if (m.unit == "%" or "%" in m.header) else "FALSE"
+                sql.values.append(f"CAST(round(wh_pct_of({n}, {d}, {is_pct}), 6) AS DECIMAL(9,6)) AS {col}")
                 if not c.qualified:
                     sql.issues.append((
                         f"CASE WHEN {col} IS NULL AND {given} THEN {bad}'应为百分比，实际为「' || {n} || '」' END",
@@ -355,8 +348,7 @@ class BatchLoader:
                 sql.values.append(f"CASE WHEN {given} THEN {n} END AS {col}")
             if c.qualified:
                 sql.derived.append(
-                    f"CASE WHEN {plain} THEN NULL WHEN {col} IS NOT NULL THEN wh_qualifier({n}) END "
-                    f"AS {_q(c.name + '_qualifier')}")
+                    f"CASE WHEN {col} IS NOT NULL THEN wh_qualifier_of({n}, {d}) END AS {_q(c.name + '_qualifier')}")
                 sql.derived.append(f"CASE WHEN {col} IS NULL AND {given} THEN {n} END AS {_q(c.name + '_text')}")
         if self.spec.columns:
             sql.issues = [self._required(e, name) for e, name in sql.issues]
@@ -460,15 +452,15 @@ class BatchLoader:
         issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
         reject_cols = [col for _, col in issues if col.startswith("!")]
         reject = " OR ".join(f"{_q('i_' + c)} IS NOT NULL" for c in reject_cols) or "FALSE"
-        inputs = ["__group_label"] + [_q("m_" + m.spec.name) for m in L.columns] + [
-            e.rsplit(" AS ", 1)[1] for e in sql.pre]
+        inputs = ["__group_label"] + [_q("m_" + m.spec.name) for m in L.columns] + list(sql.pre)
+        pre = ", ".join(f"{expr} AS {name}" for name, expr in sql.pre.items()) or "NULL AS p__none"
         # Nested, not lateral aliases: DuckDB would re-evaluate an aliased expression at every use.
         parsed = con.sql(f"""
             SELECT *, ({reject}) AS __reject FROM (
                 SELECT * EXCLUDE ({", ".join(inputs)}), {", ".join(sql.derived + issue_cols) or "NULL AS i__none"}
                 FROM (
                     SELECT *, {", ".join(exprs)}
-                    FROM (SELECT *, {", ".join(sql.pre) or "NULL AS p__none"} FROM batch_rows)
+                    FROM (SELECT *, {pre} FROM batch_rows)
                 )
             )
         """).to_arrow_table()

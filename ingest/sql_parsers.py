@@ -47,12 +47,15 @@ MACROS = [
     + ", ".join(f"'{t}'" for t in NULL_TOKENS)
     + ")",
     # A plain number (most cells) has no qualifier: one cast instead of four regular expressions.
-    """CREATE OR REPLACE MACRO wh_qualifier(n) AS CASE
-        WHEN isfinite(try_cast(n AS DOUBLE)) THEN NULL
+    # The *_of(n, d, ...) forms take d = try_cast(n AS DOUBLE) computed once by the caller (the
+    # loader reuses it for every expression of a cell); the short forms compute it themselves.
+    """CREATE OR REPLACE MACRO wh_qualifier_of(n, d) AS CASE
+        WHEN isfinite(d) THEN NULL
         WHEN regexp_matches(n, '约|左右|近') THEN 'approx'
         WHEN regexp_matches(n, '以上|高于') THEN 'ge'
         WHEN regexp_matches(n, '余|多|超') THEN 'gt'
         WHEN regexp_matches(n, '不足|不到|低于|以下') THEN 'lt' END""",
+    "CREATE OR REPLACE MACRO wh_qualifier(n) AS wh_qualifier_of(n, try_cast(n AS DOUBLE))",
     # Multiplier of a bare 万/亿 in counts ("2万余次"), not of units such as 万元 or 万m3.
     f"""CREATE OR REPLACE MACRO wh_multiplier(n) AS CASE
         WHEN regexp_matches(n, '\\d万({_QUALIFIERS})?({_COUNT_WORDS})?({_QUALIFIERS})?$') THEN 10000
@@ -66,30 +69,33 @@ MACROS = [
         ELSE c END""",
     # A number from a normalised cell, NULL when there is none (no unit conversion).
     # Fast path first: most cells are plain numbers and need no regular expression at all.
-    """CREATE OR REPLACE MACRO wh_number(n) AS CASE
-        WHEN isfinite(try_cast(n AS DOUBLE)) THEN try_cast(n AS DOUBLE)
+    """CREATE OR REPLACE MACRO wh_number_of(n, d) AS CASE
+        WHEN isfinite(d) THEN d
         WHEN wh_is_null_token(n) THEN NULL
         ELSE CASE WHEN regexp_full_match(wh_num_plain(wh_num_core(n)),
                     '[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?')
              THEN CAST(wh_num_plain(wh_num_core(n)) AS DOUBLE) * wh_multiplier(n) END
         END""",
+    "CREATE OR REPLACE MACRO wh_number(n) AS wh_number_of(n, try_cast(n AS DOUBLE))",
     # Money unit written in the cell ("11.97亿元"); overrides the header's.
     "CREATE OR REPLACE MACRO wh_money_unit(n) AS "
     "nullif(regexp_extract(n, '(亿元|万元|欧元|美元|元)', 1), '')",
-    """CREATE OR REPLACE MACRO wh_to_wan(n, header_factor) AS CASE
-        WHEN isfinite(try_cast(n AS DOUBLE)) THEN try_cast(n AS DOUBLE) * header_factor
-        ELSE wh_number(n) * CASE wh_money_unit(n) WHEN '亿元' THEN 10000 WHEN '万元' THEN 1
+    """CREATE OR REPLACE MACRO wh_to_wan_of(n, d, header_factor) AS CASE
+        WHEN isfinite(d) THEN d * header_factor
+        ELSE wh_number_of(n, d) * CASE wh_money_unit(n) WHEN '亿元' THEN 10000 WHEN '万元' THEN 1
             WHEN '元' THEN 0.0001 ELSE header_factor END END""",
+    "CREATE OR REPLACE MACRO wh_to_wan(n, header_factor) AS wh_to_wan_of(n, try_cast(n AS DOUBLE), header_factor)",
     # The normalised form of a cell in a numeric column: plain numbers skip normalisation.
     """CREATE OR REPLACE MACRO wh_norm_num(s) AS CASE
         WHEN isfinite(try_cast(s AS DOUBLE)) THEN trim(s) ELSE wh_norm(s) END""",
     # Percent forms: "68.05%", 0.6805, 68.05 under a (%) header; values above 1.5 are points.
-    """CREATE OR REPLACE MACRO wh_pct(n, header_is_pct) AS CASE
-        WHEN wh_number(n) IS NULL THEN NULL
-        WHEN contains(n, '%') THEN wh_number(n) / 100
-        WHEN header_is_pct AND wh_number(n) > 1 THEN wh_number(n) / 100
-        WHEN wh_number(n) > 1.5 THEN wh_number(n) / 100
-        ELSE wh_number(n) END""",
+    """CREATE OR REPLACE MACRO wh_pct_of(n, d, header_is_pct) AS CASE
+        WHEN wh_number_of(n, d) IS NULL THEN NULL
+        WHEN contains(n, '%') THEN wh_number_of(n, d) / 100
+        WHEN header_is_pct AND wh_number_of(n, d) > 1 THEN wh_number_of(n, d) / 100
+        WHEN wh_number_of(n, d) > 1.5 THEN wh_number_of(n, d) / 100
+        ELSE wh_number_of(n, d) END""",
+    "CREATE OR REPLACE MACRO wh_pct(n, header_is_pct) AS wh_pct_of(n, try_cast(n AS DOUBLE), header_is_pct)",
     # "2023年6月底", "10月上旬": that month (in the ledger's year when none is written) on a given day.
     """CREATE OR REPLACE MACRO wh_month_day(n, year_hint, day_of_month) AS make_date(
         coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
