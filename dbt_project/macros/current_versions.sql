@@ -46,15 +46,11 @@
     table from before logic_fingerprint (an older release) loses every row.
 #}
 {% macro rows_of_superseded_versions_or_logic(relation, current_versions, alias='held') -%}
-    {%- if not relation_has_column(relation, 'logic_fingerprint') -%}
-    true
-    {%- else -%}
-    ({{ alias }}.logic_fingerprint is distinct from '{{ logic_fingerprint() }}' or not exists (
+    ({{ rows_of_other_logic(relation, alias) }} or not exists (
         select 1 from {{ current_versions }} as current_versions
         where current_versions.load_id = {{ alias }}.load_id
           and current_versions.ledger_key = {{ alias }}.ledger_key
     ))
-    {%- endif -%}
 {%- endmacro %}
 
 {# (nothing is kept when every row goes: the model then rebuilds all, and needs no list) #}

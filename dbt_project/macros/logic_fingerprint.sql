@@ -27,11 +27,30 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# Pre-hook: delete the rows built under other logic (all rows, if the table predates the column). #}
-{% macro delete_rows_of_other_logic(relation) -%}
+{# The rows of `relation` (as `alias`) built under other logic: all, if the table predates the column. #}
+{% macro rows_of_other_logic(relation, alias='held') -%}
     {%- if not relation_has_column(relation, 'logic_fingerprint') -%}
-    delete from {{ relation }}
+    true
     {%- else -%}
-    delete from {{ relation }} where logic_fingerprint is distinct from '{{ logic_fingerprint() }}'
+    {{ alias }}.logic_fingerprint is distinct from '{{ logic_fingerprint() }}'
     {%- endif -%}
+{%- endmacro %}
+
+{# Pre-hook: delete the rows built under other logic. #}
+{% macro delete_rows_of_other_logic(relation) -%}
+    delete from {{ relation }} as held where {{ rows_of_other_logic(relation) }}
+{%- endmacro %}
+
+{#
+    Config of a model incremental by load (a load's rows never change: a night adds the loads new to
+    the table, after deleting rows built under other logic) on DuckDB; a table elsewhere (Spark).
+    The model itself reads only loads not yet in {{ this }} when is_incremental().
+#}
+{% macro incremental_by_load() -%}
+    {{ return({
+        'materialized': 'incremental' if target.type == 'duckdb' else 'table',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'sync_all_columns',
+        'pre_hook': "{% if is_incremental() %}{{ delete_rows_of_other_logic(this) }}{% endif %}",
+    }) }}
 {%- endmacro %}

@@ -10,14 +10,7 @@
     (rows built under other logic are deleted first and so rebuilt, see logic_fingerprint). Elsewhere
     (Spark) a table.
 #}
-{{
-    config(
-        materialized=('incremental' if target.type == 'duckdb' else 'table'),
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        pre_hook="{% if is_incremental() %}{{ delete_rows_of_other_logic(this) }}{% endif %}"
-    )
-}}
+{{ config(**incremental_by_load()) }}
 
 with
 

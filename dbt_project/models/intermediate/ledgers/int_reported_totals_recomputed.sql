@@ -12,14 +12,7 @@
     are deleted first and so recomputed, see logic_fingerprint). Whether the load is still the
     current version changes from night to night: fct_reported_total adds that. Elsewhere a table.
 #}
-{{
-    config(
-        materialized=('incremental' if target.type == 'duckdb' else 'table'),
-        incremental_strategy='append',
-        on_schema_change='sync_all_columns',
-        pre_hook="{% if is_incremental() %}{{ delete_rows_of_other_logic(this) }}{% endif %}"
-    )
-}}
+{{ config(**incremental_by_load()) }}
 
 with
 
