@@ -76,6 +76,18 @@ def _breakage(suite: Suite, exp: Any) -> list[str]:
     return stmts
 
 
+def validated_after(con: duckdb.DuckDBPyConnection, changes: list[str], to_run: list[Suite],
+                    **options: Any) -> list[CheckResult]:
+    """The suites' results on the build with `changes` made, then rolled back."""
+    con.begin()
+    try:
+        for sql in changes:
+            con.execute(sql)
+        return validate_connection(con, to_run, **options)
+    finally:
+        con.rollback()
+
+
 @pytest.fixture(scope="module")
 def build(published: Published, tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     copy = tmp_path_factory.mktemp("gate") / "build.duckdb"
@@ -100,13 +112,7 @@ def test_every_suite_has_blocking_rules() -> None:
     ("suite", "exp"), blocking_rules(), ids=[f"{s.name}:{e.expectation_type}:{_target(e)}" for s, e in blocking_rules()]
 )
 def test_breaking_the_rule_fails_it(build: duckdb.DuckDBPyConnection, suite: Suite, exp: Any) -> None:
-    build.begin()
-    try:
-        for sql in _breakage(suite, exp):
-            build.execute(sql)
-        found = validate_connection(build, [suite])
-    finally:
-        build.rollback()
+    found = validated_after(build, _breakage(suite, exp), [suite])
     target = _target(exp)
     mine = [c for c in found if c.name == exp.expectation_type and c.message.startswith(f"{c.name} on {target}")]
     assert len(mine) == 1, [c.message for c in found]
@@ -125,14 +131,11 @@ def test_raw_suites_check_each_load_once_per_definition(build: duckdb.DuckDBPyCo
     assert all(c.passed for c in found)
     assert all(f"[0 new loads checked; {loads} passed this suite on earlier nights]" in c.message for c in found)
 
-    build.begin()
-    try:  # a new load with a null where the spec requires a value: read, and it fails
-        build.execute("CREATE OR REPLACE TABLE raw.patrol_log AS SELECT * FROM raw.patrol_log")
-        build.execute("INSERT INTO raw.patrol_log SELECT * REPLACE ('L-NEW' AS load_id, NULL AS river_name) "
-                      "FROM raw.patrol_log LIMIT 3")
-        found = validate_connection(build, [suite])
-    finally:
-        build.rollback()
+    found = validated_after(build, [  # a new load with a null where the spec requires a value: read, and it fails
+        "CREATE OR REPLACE TABLE raw.patrol_log AS SELECT * FROM raw.patrol_log",
+        "INSERT INTO raw.patrol_log SELECT * REPLACE ('L-NEW' AS load_id, NULL AS river_name) "
+        "FROM raw.patrol_log LIMIT 3",
+    ], [suite])
     [river] = [c for c in found if c.message.startswith("expect_column_values_to_not_be_null on river_name")]
     assert not river.passed and river.failures == 3
     assert f"[1 new loads checked; {loads} passed" in river.message
@@ -156,14 +159,11 @@ def test_a_changed_rows_suite_reads_only_rows_unlike_the_previous_publish(
     assert rules and all(c.passed for c in rules)
     assert all(f"[0 rows unlike the previous publish checked, of {total};" in c.message for c in rules)
 
-    build.begin()
-    try:
-        build.execute("CREATE OR REPLACE TABLE marts.fct_patrol AS SELECT * FROM marts.fct_patrol")
-        build.execute("UPDATE marts.fct_patrol SET chief_level = 'not_a_level' "
-                      "WHERE patrol_key = (SELECT min(patrol_key) FROM marts.fct_patrol)")
-        found = validate_connection(build, [suite], previous_db=previous)
-    finally:
-        build.rollback()
+    found = validated_after(build, [
+        "CREATE OR REPLACE TABLE marts.fct_patrol AS SELECT * FROM marts.fct_patrol",
+        "UPDATE marts.fct_patrol SET chief_level = 'not_a_level' "
+        "WHERE patrol_key = (SELECT min(patrol_key) FROM marts.fct_patrol)",
+    ], [suite], previous_db=previous)
     [level] = [c for c in found if c.message.startswith("expect_column_values_to_be_in_set on chief_level")]
     assert not level.passed and level.failures == 1
     assert f"[1 rows unlike the previous publish checked, of {total};" in level.message
@@ -180,12 +180,8 @@ def test_a_sharp_drop_in_rows_against_the_previous_publish_is_blocking(
     watched = [s for s in suites() if s.volume_table]
     assert {s.volume_table for s in watched} >= {"marts.fct_investment_snapshot", "marts.fct_patrol"}
     for suite in watched:
-        build.begin()
-        try:
-            build.execute(f"DELETE FROM {suite.volume_table} WHERE rowid % 3 <> 0")  # two thirds gone
-            found = validate_connection(build, [suite], previous_db=previous, min_row_share=0.5)
-        finally:
-            build.rollback()
+        found = validated_after(build, [f"DELETE FROM {suite.volume_table} WHERE rowid % 3 <> 0"],  # two thirds gone
+                                [suite], previous_db=previous, min_row_share=0.5)
         [volume] = [c for c in found if c.name == "row_volume_vs_previous"]
         assert not volume.passed and volume.severity == "error", volume
         assert "at the previous publish" in volume.message
