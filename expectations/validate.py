@@ -10,7 +10,7 @@ import duckdb
 from expectations.results import CheckResult
 from expectations.suites import Suite, suites
 
-__all__ = ["CheckResult", "record_validated_loads", "validate", "validate_connection"]
+__all__ = ["CheckResult", "record_passed_validation", "validate", "validate_connection"]
 
 
 def _describe(res) -> tuple[str, int]:
@@ -167,7 +167,7 @@ def _changed_rows(con: duckdb.DuckDBPyConnection, suite: Suite, previous: str | 
     return sql, f" [{changed} rows unlike the previous publish checked, of {total}; the rest passed this suite then]"
 
 
-def record_validated_loads(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+def record_passed_validation(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """After every suite passed: each load of each by-load suite's rows is validated under the
     suite's current fingerprint, and so is each changed-rows suite (called on the file about to be
     published)."""

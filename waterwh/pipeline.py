@@ -399,9 +399,9 @@ def _record_run(settings: Settings, staging: Path, result: RunResult) -> None:
             "INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?)",
             [[result.run_id, c.suite, c.name, c.severity, c.passed, c.failures, c.message] for c in result.checks],
         )
-        from expectations.validate import record_validated_loads
+        from expectations.validate import record_passed_validation
 
-        record_validated_loads(con, result.run_id)  # every suite passed: tomorrow checks only new loads
+        record_passed_validation(con, result.run_id)  # every suite passed: tomorrow reads only what is new
         con.execute("CHECKPOINT")
     finally:
         con.close()
