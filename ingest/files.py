@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -77,35 +80,115 @@ def ingest_paths(
     """Load every file under `paths`. Files are read and recognised one by one (`on_file` is called
     after each, with provisional row counts); sheets of the same layout are then loaded together,
     and the file records (`audit.file_loads`, versions) are written once their counts are final."""
-    ensure_schema(con)
-    install_macros(con)
     files = discover(paths)
-    roots = list(roots) or [p for p in paths if p.is_dir()]
-    batches = Batches(con)
-    results: list[FileResult] = []
-    specs = load_specs()
-    known_headers: dict[str, bool] = {}  # header recognition, shared by every sheet of this run
-    loaded_before = {r[0] for r in con.execute(
-        "SELECT DISTINCT sha256 FROM audit.file_loads WHERE status <> 'unchanged'").fetchall()}
-    for path in files:
-        stamp = now()
-        sha = sha256_of(path)
-        result = FileResult(path, display_name(path, roots), sha, new_load_id(sha, stamp), "loaded", loaded_at=stamp)
-        if sha in loaded_before:
-            result.status = "unchanged"
-        else:
-            loaded_before.add(sha)  # the same content twice in one night is loaded once
-            try:
-                for item in _read(path, result, max_file_bytes, period, stamp, specs, known_headers):
-                    batches.add(item)
-            except Exception as exc:  # an unexpected fault in one file must not stop the others
-                _internal_error(result, exc)
-        results.append(result)
-        if on_file:
-            on_file(result)
-    batches.flush_all()
-    _finish_files(con, results, run_id)
+    with ReadAhead(files, max_file_bytes) as reads:
+        # The first files are read while the schema and macros are set up.
+        ensure_schema(con)
+        install_macros(con)
+        roots = list(roots) or [p for p in paths if p.is_dir()]
+        batches = Batches(con)
+        results: list[FileResult] = []
+        specs = load_specs()
+        known_headers: dict[str, bool] = {}  # header recognition, shared by every sheet of this run
+        loaded_before = {r[0] for r in con.execute(
+            "SELECT DISTINCT sha256 FROM audit.file_loads WHERE status <> 'unchanged'").fetchall()}
+        reads.skip(loaded_before)
+        for path in files:
+            stamp = now()
+            read = reads.next()
+            sha = read.sha256
+            result = FileResult(path, display_name(path, roots), sha, new_load_id(sha, stamp), "loaded",
+                                loaded_at=stamp)
+            if sha in loaded_before:
+                result.status = "unchanged"
+            else:
+                loaded_before.add(sha)  # the same content twice in one night is loaded once
+                try:
+                    for item in _read(path, read, result, period, stamp, specs, known_headers):
+                        batches.add(item)
+                except Exception as exc:  # an unexpected fault in one file must not stop the others
+                    _internal_error(result, exc)
+            results.append(result)
+            if on_file:
+                on_file(result)
+        batches.flush_all()
+        _finish_files(con, results, run_id)
     return results
+
+
+@dataclass
+class FileRead:
+    sha256: str
+    sheets: list[Sheet] | None = None  # None: not read (content loaded before) or unreadable
+    error: str | None = None  # why the file cannot be read at all
+    fault: BaseException | None = None  # an unexpected exception while reading
+
+
+class ReadAhead:
+    """Reads files in a background thread, up to AHEAD files before the one being loaded.
+
+    Reading (calamine, DuckDB's CSV reader) releases the GIL and uses one core; loading uses
+    DuckDB's threads and Python between statements: overlapped, a night's ingest keeps both
+    cores busy. Files whose content was loaded before (`skip`) are hashed, not read; files read
+    before the loaded set is known may be read in vain (the first one or two)."""
+
+    AHEAD = 2
+
+    def __init__(self, files: list[Path], max_file_bytes: int) -> None:
+        self.files = files
+        self.max_file_bytes = max_file_bytes
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+        self.pending: deque[Future[FileRead]] = deque()
+        self.position = 0
+        self.known: frozenset[str] = frozenset()
+        self.seen: set[str] = set()  # touched by the reading thread only
+
+    def __enter__(self) -> ReadAhead:
+        for _ in range(self.AHEAD):
+            self._submit()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def skip(self, sha256s: set[str]) -> None:
+        self.known = frozenset(sha256s)
+
+    def next(self) -> FileRead:
+        self._submit()
+        return self.pending.popleft().result()
+
+    def _submit(self) -> None:
+        if self.position < len(self.files):
+            self.pending.append(self.pool.submit(self._read, self.files[self.position]))
+            self.position += 1
+
+    def _read(self, path: Path) -> FileRead:
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            return FileRead("", fault=exc)
+        if sha in self.known or sha in self.seen:
+            return FileRead(sha)
+        self.seen.add(sha)
+        read = FileRead(sha)
+        try:
+            read.sheets = read_file(path, self.max_file_bytes)
+        except FileError as exc:
+            read.error = str(exc)
+        except Exception as exc:  # reported on the file by the loading thread
+            read.fault = exc
+        return read
+
+
+def read_file(path: Path, max_file_bytes: int) -> list[Sheet]:
+    """The sheets of a file, or FileError saying why it cannot be read."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise FileError(f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）")
+    size = path.stat().st_size
+    if size > max_file_bytes:
+        raise FileError(f"文件过大（{size / 1e6:.1f} MB，上限 {max_file_bytes / 1e6:.0f} MB）")
+    return read_sheets(path)
 
 
 class Batches:
@@ -155,27 +238,22 @@ def _internal_error(result: FileResult, exc: BaseException) -> None:
 
 def _read(
     path: Path,
+    read: FileRead,
     result: FileResult,
-    max_file_bytes: int,
     period: Period | None,
     now: datetime,
     specs: tuple,
     known_headers: dict[str, bool],
 ) -> list[Pending]:
-    """Read one file and recognise its sheets; returns the sheets to load. Problems go on `result`."""
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        result.status, result.error = "failed", f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）"
+    """Recognise the sheets of a file read; returns the sheets to load. Problems go on `result`."""
+    if read.fault is not None:
+        raise read.fault
+    if read.error is not None:
+        result.status, result.error = "failed", read.error
         return []
-    size = path.stat().st_size
-    if size > max_file_bytes:
-        result.status = "failed"
-        result.error = f"文件过大（{size / 1e6:.1f} MB，上限 {max_file_bytes / 1e6:.0f} MB）"
-        return []
-    try:
-        sheets = read_sheets(path)
-    except FileError as exc:
-        result.status, result.error = "failed", str(exc)
-        return []
+    if read.sheets is None:  # ReadAhead skips only what the loop finds loaded before
+        raise RuntimeError("read ahead skipped a file that is to be loaded")
+    sheets = read.sheets
     pending: list[Pending] = []
     for sheet in sheets:
         head = sheet.head(40)

@@ -200,14 +200,16 @@ class BatchLoader:
             group = f"(n_{g['label']} IS NOT NULL AND {empty_test})"
             group_text = (f"regexp_replace(n_{g['label']}, "
                           "'^[(]?[一二三四五六七八九十0-9]+[)、.]\\s*', '')")
-        # One regex finds the few rows that are totals of some kind; only they are told apart.
+        # One regex finds the few rows that are totals of some kind (on rows holding 计 or 其中: an
+        # unanchored regex over every row costs 2x the substring tests); only they are told apart.
         return f"""
         SELECT *, CASE WHEN kind = {GROUP} THEN {group_text} END AS group_text FROM (
         SELECT __i, {", ".join(_q('n_' + m.spec.name) for m in L.columns) or "NULL AS n__none"},
             label_text, is_blank, is_footnote, CAST(CASE
                 WHEN is_blank THEN {BLANK}
                 WHEN header_hits >= 2 THEN {HEADER}
-                WHEN regexp_matches(label_text, '[合总小]\\s*计|^\\s*其中') THEN CASE
+                WHEN (contains(label_text, '计') OR contains(label_text, '其中'))
+                     AND regexp_matches(label_text, '[合总小]\\s*计|^\\s*其中') THEN CASE
                     WHEN regexp_matches(label_text, '合\\s*计|总\\s*计') THEN {TOTAL}
                     WHEN regexp_matches(label_text, '小\\s*计') THEN {SUBTOTAL}
                     ELSE {BREAKDOWN} END
