@@ -197,6 +197,8 @@ def read_csv(path: Path) -> Iterator[Sheet]:
             with open(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
             table = _duckdb_csv(tmp, width)
+        except UnicodeError as exc:  # Python took the text for UTF-8 and DuckDB did not: say so
+            raise FileError(f"CSV文件编码无法识别（{str(exc).splitlines()[0][:200]}）") from exc
         finally:
             tmp.unlink(missing_ok=True)
     yield Sheet(name=path.stem, table=_as_strings(table))
