@@ -19,11 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingest.cells import cell_flags
 from ingest.layout import Layout
 from ingest.periods import Period, parse_period
 from ingest.readers import Sheet
 from ingest.spec import LedgerSpec
-from ingest.sql_parsers import NEEDS_NORM
 from ingest.text import compact
 from waterwh.config import UNIT_TO_WAN
 
@@ -163,17 +163,21 @@ class BatchLoader:
     # ---- stage 1: normalise and classify rows -------------------------------------------
     def classify_sql(self, width: int) -> str:
         """Per row, independently of the others: normalised mapped cells (`n_<col>`), whether the
-        row is blank, starts a footnote, repeats the header, and its kind by its label cells."""
+        row is blank, starts a footnote, repeats the header, and its kind by its label cells.
+
+        `_source` says which cells hold characters normalisation acts on (`k<i>`, from their
+        bytes) and whether the row has any (`row_clean`) or any non-empty cell (`row_filled`):
+        most cells need nothing but '' → NULL, and the blank and footnote tests of a clean row
+        need no regular expression over the row. Rows that are not clean are tested on their
+        whole text: NULL cells drop out of concat_ws, cells of spaces become leading blanks, so
+        "the first non-blank cell starts with 注" is a prefix test. The separator is U+0001, which
+        no normalisation acts on."""
         L, spec = self.layout, self.spec
-        # Blank, footnote and clean rows are found on the whole row's text, one regex each: per-cell
-        # tests cost ~2x the rest of stage 1. NULL cells drop out of concat_ws, cells of spaces
-        # become leading blanks, so "the first non-blank cell starts with 注" is a prefix test. The
-        # separator is \x01, which no normalisation acts on: a row in which none of the characters
-        # normalisation changes occurs (most rows) takes its cells as they are.
         row_text = f"concat_ws('\x01', {', '.join(f'c{i}' for i in range(width))})" if width else "''"
+        first_cell = "coalesce(" + ", ".join(f"nullif(c{i}, '')" for i in range(width)) + ")" if width else "NULL"
         cols = [
-            f"CASE WHEN row_clean THEN nullif(c{m.index}, '') "
-            f"ELSE {'wh_norm_num' if m.spec.type in NUMERIC else 'wh_norm'}(c{m.index}) END AS {_q('n_' + m.spec.name)}"
+            f"CASE WHEN k{m.index} THEN {'wh_norm_num' if m.spec.type in NUMERIC else 'wh_norm'}(c{m.index}) "
+            f"ELSE nullif(c{m.index}, '') END AS {_q('n_' + m.spec.name)}"
             for m in L.columns
         ]
         labels = [m for m in L.columns if m.spec.name in spec.label_columns]
@@ -216,13 +220,14 @@ class BatchLoader:
                 WHEN {group} THEN {GROUP}
                 ELSE {DATA} END AS TINYINT) AS kind
         FROM (
-            SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits,
-                regexp_full_match(row_text, '{ROW_BLANK}*') AS is_blank,
-                regexp_matches(row_text, '^{ROW_BLANK}*{FOOTNOTE_WORDS}') AS is_footnote
+            SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits
             FROM (
-                SELECT __i, row_text, row_clean, {", ".join(cols) or "NULL AS n__none"}
-                FROM (SELECT *, NOT regexp_matches(row_text, '{NEEDS_NORM}') AS row_clean
-                      FROM (SELECT *, {row_text} AS row_text FROM batch_src))
+                SELECT __i, row_clean, {", ".join(cols) or "NULL AS n__none"},
+                    CASE WHEN row_clean THEN NOT row_filled
+                        ELSE regexp_full_match(row_text, '{ROW_BLANK}*') END AS is_blank,
+                    CASE WHEN row_clean THEN regexp_matches({first_cell}, '^{FOOTNOTE_WORDS}')
+                        ELSE regexp_matches(row_text, '^{ROW_BLANK}*{FOOTNOTE_WORDS}') END AS is_footnote
+                FROM (SELECT *, CASE WHEN NOT row_clean THEN {row_text} END AS row_text FROM batch_src)
             )
         ))
         """
@@ -431,9 +436,25 @@ class BatchLoader:
             rows.append(np.arange(start + 1, start + 1 + t.num_rows, dtype=np.int32))  # spreadsheet rows
         src = pa.concat_tables(parts)
         sheet_of = np.concatenate(sheets)
-        src = src.append_column("__i", pa.array(np.arange(len(sheet_of), dtype=np.int32)))
-        src = src.append_column("__sheet", pa.array(sheet_of))
-        return src.append_column("__row", pa.array(np.concatenate(rows))), sheet_of
+        mapped = {m.index for m in self.layout.columns}
+        dirty = np.zeros(len(sheet_of), dtype=bool)
+        filled = np.zeros(len(sheet_of), dtype=bool)
+        flags = {}
+        for i in range(width):
+            column = src.column(f"c{i}")
+            d, f = cell_flags(column)
+            dirty |= d
+            filled |= f
+            if i in mapped:
+                flags[f"k{i}"] = pa.array(d)
+        extra = {
+            "__i": pa.array(np.arange(len(sheet_of), dtype=np.int32)), "__sheet": pa.array(sheet_of),
+            "__row": pa.array(np.concatenate(rows)), "row_clean": pa.array(~dirty),
+            "row_filled": pa.array(filled), **flags,
+        }
+        for name, values in extra.items():
+            src = src.append_column(name, values)
+        return src, sheet_of
 
     @staticmethod
     def _meta_row(it: Pending, i: int) -> dict[str, object]:

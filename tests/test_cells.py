@@ -1,0 +1,54 @@
+"""The byte scan that lets clean cells skip normalisation must never call a cell clean that the
+SQL rule (sql_parsers.NEEDS_NORM) would change."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.cells import cell_flags
+from ingest.sql_parsers import NEEDS_NORM
+
+# Characters normalisation acts on, their byte neighbours (same lead bytes, other characters),
+# and ordinary ledger text.
+TRICKY = (
+    " \t\n\r\x0b\x0c\x01#[]\u3000\u3001\u3002\u300c\u2002\u2003\u200b\u200f\u2010\u2014\u00a0\u00a9"
+    "\ufeff\ufe30\uff01\uff08\uff09\uff0c\uff10\uff5e\uff5f\uff61\uffe5"
+)
+ORDINARY = "0123456789.,-%万亿元约余合计其中项目工程青溪县第号（）"
+cells = st.one_of(st.none(), st.text(alphabet=st.sampled_from(TRICKY + ORDINARY), max_size=8))
+
+
+def sql_dirty(values: list[str | None]) -> list[bool]:
+    con = duckdb.connect()
+    con.register("v", pa.table({"i": list(range(len(values))), "s": pa.array(values, pa.string())}))
+    rows = con.execute(f"SELECT coalesce(regexp_matches(s, '{NEEDS_NORM}'), FALSE) FROM v ORDER BY i").fetchall()
+    return [r[0] for r in rows]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(cells, min_size=1, max_size=30), st.integers(0, 5))
+def test_no_cell_the_sql_rule_would_change_is_called_clean(values: list[str | None], cut: int) -> None:
+    # sliced and chunked, as sheets arrive after the header rows are cut off
+    arr = pa.chunked_array([pa.array(values[:cut], pa.string()), pa.array(values[cut:], pa.string())])
+    dirty, filled = cell_flags(arr.slice(0))
+    expected = sql_dirty(values)
+    assert all(d for d, e in zip(dirty, expected, strict=True) if e)
+    assert list(filled) == [v is not None and v != "" for v in values]
+
+
+def test_ordinary_ledger_text_is_clean_and_every_rule_character_dirty() -> None:
+    values = ["第1号水利工程", "1,234.56", "基本完工", "超90%", "、。「」—", None, "",
+              "城关镇 ", "\uff08万元\uff09", "\u3000", "##paidbegin##", "[bookmark: x]", "a\u00a0b", "\ufeffx"]
+    dirty, filled = cell_flags(pa.array(values, pa.string()))
+    assert list(dirty) == [False] * 7 + [True] * 7
+    assert list(filled) == [True] * 5 + [False, False] + [True] * 7
+
+
+def test_large_strings_and_offset_slices() -> None:
+    arr = pa.array(["x", "a b", "ok", "（"], pa.large_string()).slice(1)
+    dirty, filled = cell_flags(arr)
+    assert list(dirty) == [True, False, True]
+    assert list(filled) == [True, True, True]
