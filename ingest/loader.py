@@ -183,14 +183,17 @@ class BatchLoader:
         labels = [m for m in L.columns if m.spec.name in spec.label_columns]
         label_text = " || ' ' || ".join(f"coalesce(n_{m.spec.name}, '')" for m in labels) or "''"
         # A repeated header cell equals its header word once spaces are removed. A clean row has no
-        # spaces: plain comparisons (8x cheaper than testing each cell for a space first).
+        # spaces: plain comparisons (8x cheaper than testing each cell for a space first), and the
+        # hits are counted only on rows with one (an OR stops at the first).
         words = [(m.spec.name, _sql_str(compact(m.header.split("_")[-1]))) for m in L.columns]
+        any_hit = " OR ".join(f"n_{c} = {w}" for c, w in words)
         clean_hits = " + ".join(f"CAST(coalesce(n_{c} = {w}, FALSE) AS INTEGER)" for c, w in words)
         spaced_hits = " + ".join(
             f"CAST(coalesce(n_{c} = {w} OR (contains(n_{c}, ' ') AND replace(n_{c}, ' ', '') = {w}), FALSE) AS INTEGER)"
             for c, w in words
         )
-        header_hits = f"CASE WHEN row_clean THEN {clean_hits} ELSE {spaced_hits} END" if words else "0"
+        header_hits = (f"CASE WHEN NOT row_clean THEN {spaced_hits} WHEN {any_hit} THEN {clean_hits} ELSE 0 END"
+                       if words else "0")
         group, group_text = "FALSE", "NULL"
         g = spec.group_row
         if g and L.mapped(g["label"]):
