@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from ingest.files import ingest_paths
-from tests.workbooks import investment_rows, write_xlsx
+from tests.workbooks import INVESTMENT_HEADER, investment_rows, write_xlsx
 
 P1 = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", "县重点", 9800, 4200, 200, 1200, 8100, "在建", ""]
 P2 = ["2", "青石镇供水工程", "青石镇", "新建", "市重点", 5200, 1800, 100, 900, 900, "在建", "设计变更"]
@@ -177,3 +177,46 @@ def test_gbk_csv_with_blank_lines_keeps_row_numbers(tmp_path: Path, con: duckdb.
         "SELECT source_row, project_name, ytd_completed FROM raw.investment_ledger ORDER BY 1"
     ).fetchall()
     assert [(a, b, float(c)) for a, b, c in rows] == [(4, "甲项目", 1234.0), (6, "乙项目", 30.0)]
+
+
+def _load_everything(folder: Path, typed_plain: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
+    from datetime import datetime
+
+    from ingest.loader import BatchLoader
+    from ingest.schema import AUDIT_TABLES
+
+    monkeypatch.setattr(BatchLoader, "typed_plain", typed_plain)
+    con = duckdb.connect(":memory:")
+    ingest_paths(con, [folder], max_file_bytes=50_000_000, now=lambda: datetime(2026, 1, 1))
+    tables = [f"raw.{t}" for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1").fetchall()]
+    tables += [f"audit.{t}" for t in AUDIT_TABLES if t != "file_loads"]
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
+
+
+def test_columns_of_plain_cells_load_as_the_parsers_would_load_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stage 2 types a column whose every cell is plain without the parsers (BatchLoader.plain_columns):
+    the same ledgers loaded both ways give the same raw rows, totals and quarantine."""
+    from waterwh.samples import generate
+
+    generate(tmp_path / "samples", scale="small", seed=5)
+    # plain columns of every numeric kind: negatives, exponents, percentages either side of 1.5
+    rows = investment_rows("青溪县2025年1-6月重点项目投资台账", [
+        ["1", "甲工程", "城关镇", "新建", "县重点", "-12.5", "1e3", 0, "0.00005", 3, "在建", ""],
+        ["2", "乙工程", "青石镇", "续建", "市重点", 98000.123456, "12", "7", 1.25, 1.6, "基本完工", ""],
+    ], None)
+    pct_rows = [["3", "丙工程", "城关镇", "新建", "县重点", 10, 10, 1, 5, 5, "在建", "", pct, pct]
+                for pct in (1.45, 0.5, 68.05, 100, 1.2, "1.6")]
+    write_xlsx(tmp_path / "samples" / "plain.xlsx", {
+        "Sheet1": rows,
+        "完成率": investment_rows("青溪县2025年1-6月重点项目投资台账", pct_rows, None,
+                                  header=[*INVESTMENT_HEADER, "完成率", "形象进度"]),
+        "占比": investment_rows("青溪县2025年1-6月重点项目投资台账", pct_rows, None,
+                                header=[*INVESTMENT_HEADER, "占年度计划%", "形象进度"]),
+    })
+    plain = _load_everything(tmp_path / "samples", True, monkeypatch)
+    parsed = _load_everything(tmp_path / "samples", False, monkeypatch)
+    assert sum(len(v) for v in plain.values()) > 1000
+    assert plain == parsed
