@@ -2,7 +2,7 @@
 
 Most cells of a ledger need no normalisation at all. Telling which do is a scan of every byte:
 a regular expression over each row's text cost ~60 ms per 100,000 rows (joining the row's cells
-and matching); a table lookup over the column's bytes costs ~2 ms a column.
+and matching); comparisons over the columns' bytes cost ~1 ms a column.
 """
 
 from __future__ import annotations
@@ -10,14 +10,31 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+_BLOCK = 1 << 16
+_SPECIAL_BYTES = (ord("#"), ord("["), 0xC2, 0xE2, 0xE3, 0xEF)
 
-def _special(data: np.ndarray) -> np.ndarray:
-    """Bytes that start a character normalisation acts on (sql_parsers.NEEDS_NORM): ASCII controls
-    and space, '#', '[', and the lead bytes of U+00A0, U+2000-U+200F, U+3000, U+FF00-U+FF7F and
-    U+FEFF. A multi-byte lead is confirmed by the bytes after it; a cell flagged wrongly only takes
-    the slow path (normalisation leaves it as it is), a missed one would skip a rule: the sets only
-    widen. Comparisons, not a lookup table: 4x faster over a column's bytes."""
-    return (data <= 32) | (data == 35) | (data == 91) | (data == 0xC2) | ((data & 0xFE) == 0xE2) | (data == 0xEF)
+
+def _special_positions(data: np.ndarray) -> np.ndarray:
+    """Positions of bytes that start a character normalisation acts on (sql_parsers.NEEDS_NORM):
+    ASCII controls and space, '#', '[', and the lead bytes of U+00A0, U+2000-U+200F, U+3000,
+    U+FF00-U+FF7F and U+FEFF. A multi-byte lead is confirmed by the bytes after it (by the caller);
+    a cell flagged wrongly only takes the slow path (normalisation leaves it as it is), a missed
+    one would skip a rule: the sets only widen. Comparisons into two reused block-sized buffers:
+    a lookup table costs 4x, and fresh column-sized temporaries 2x (a page fault per 4 KB)."""
+    found = []
+    hit = np.empty(min(len(data), _BLOCK), dtype=bool)
+    tmp = np.empty_like(hit)
+    for start in range(0, len(data), _BLOCK):
+        block = data[start : start + _BLOCK]
+        h, t = hit[: len(block)], tmp[: len(block)]
+        np.less_equal(block, 32, out=h)
+        for byte in _SPECIAL_BYTES:
+            np.equal(block, byte, out=t)
+            h |= t
+        pos = np.flatnonzero(h)
+        if len(pos):
+            found.append(pos + start)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
 
 
 def _chunk_flags(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -40,7 +57,7 @@ def _chunk_flags(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if data_buf is None or offsets[-1] == offsets[0]:
         return dirty, filled
     data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    pos = np.flatnonzero(_special(data))
+    pos = _special_positions(data)
     if len(pos) == 0:
         return dirty, filled
     lead = data[pos]
