@@ -82,8 +82,8 @@ def cell_flags(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarr
     """Per cell: (dirty, filled). Dirty: it holds a character normalisation would change
     (whitespace, full-width forms, noise-token marks); NULL cells are clean. Filled: neither NULL
     nor the empty string."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    if not chunks:
-        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
-    flags = [_chunk_flags(c) for c in chunks]
-    return np.concatenate([d for d, _ in flags]), np.concatenate([f for _, f in flags])
+    if isinstance(column, pa.ChunkedArray):
+        # A batch of a thousand small sheets has a thousand chunks: one pass over one copy is
+        # cheaper than a thousand passes (~0.1 ms of numpy calls each).
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return _chunk_flags(column)

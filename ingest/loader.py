@@ -287,7 +287,6 @@ class BatchLoader:
         return table if content.all() else table.filter(pa.array(content))
 
     # ---- stage 2: typed values, issues --------------------------------------------------
-    # ---- which columns hold only plain values ---------------------------------------------
     def _plain_tests(self) -> dict[str, str]:
         """Column → SQL true for a cell stage 2's parsers can only pass through: empty, a finite
         number (numeric types: the `isfinite(d)` branch every numeric parser starts with), one of
