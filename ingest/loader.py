@@ -24,11 +24,10 @@ from ingest.layout import Layout, MappedColumn
 from ingest.periods import Period, parse_period
 from ingest.readers import Sheet
 from ingest.spec import ColumnSpec, LedgerSpec
-from ingest.text import compact
+from ingest.text import compact, normalise_cells
 from waterwh.config import UNIT_TO_WAN
 
 CORRECTION_WORDS = re.compile(r"更正|修正|修订|更新|重报|v\d+|第[二三四]版", re.IGNORECASE)
-ROW_BLANK = "[\\s\u3000\u00a0\u2003\x01]"  # blank text or the cell separator of row_text
 FOOTNOTE_WORDS = r"(注|说明|备注[:：]|填报人|填表人|审核人|制表人|填报单位|联系人|负责人|单位负责人)"
 CN_NUMERAL_SEQ = r"^[(]?[一二三四五六七八九十]+[)、.]?$"
 BOOL_WORDS: dict[str, object] = {"是": True, "否": False, "√": True, "×": False, "Y": True, "N": False,
@@ -163,27 +162,22 @@ class BatchLoader:
         self.spec: LedgerSpec = self.layout.spec
 
     # ---- stage 1: normalise and classify rows -------------------------------------------
-    def classify_sql(self, width: int, dirty: frozenset[int]) -> str:
+    def classify_sql(self, width: int, normalised: frozenset[int]) -> str:
         """Per row, independently of the others: normalised mapped cells (`n_<col>`), whether the
         row is blank, starts a footnote, repeats the header, and its kind by its label cells.
 
-        `_source` says which cells hold characters normalisation acts on (`k<i>`, from their
-        bytes) and whether the row has any (`row_clean`) or any non-empty cell (`row_filled`):
-        most cells need nothing but '' → NULL, and the blank and footnote tests of a clean row
-        need no regular expression over the row. Rows that are not clean are tested on their
-        whole text: NULL cells drop out of concat_ws, cells of spaces become leading blanks, so
-        "the first non-blank cell starts with 注" is a prefix test. The separator is U+0001, which
-        no normalisation acts on. `dirty`: the columns with such a cell in the batch; the others
-        are planned without the normalising macros (~0.6 ms of planning a column)."""
+        `_source` has normalised the few cells that need it (column `w<i>`, set only on them, next
+        to the raw `c<i>`, for the columns in `normalised`), and says whether a row had any such cell (`row_clean`
+        when not) and has any non-empty cell (`row_filled`). So a row is blank when it has no
+        filled cell, starts a footnote when its first filled cell starts with 注/填报人…, and
+        every other cell needs nothing but '' → NULL."""
         L, spec = self.layout, self.spec
-        row_text = f"concat_ws('\x01', {', '.join(f'c{i}' for i in range(width))})" if width else "''"
-        first_cell = "coalesce(" + ", ".join(f"nullif(c{i}, '')" for i in range(width)) + ")" if width else "NULL"
-        cols = [
-            f"CASE WHEN k{m.index} THEN {'wh_norm_num' if m.spec.type in NUMERIC else 'wh_norm'}(c{m.index}) "
-            f"ELSE nullif(c{m.index}, '') END AS {_q('n_' + m.spec.name)}" if m.index in dirty
-            else f"nullif(c{m.index}, '') AS {_q('n_' + m.spec.name)}"
-            for m in L.columns
-        ]
+
+        def cell(i: int) -> str:
+            return f"nullif(coalesce(w{i}, c{i}), '')" if i in normalised else f"nullif(c{i}, '')"
+
+        first_cell = "coalesce(" + ", ".join(cell(i) for i in range(width)) + ")" if width else "NULL"
+        cols = [f"{cell(m.index)} AS {_q('n_' + m.spec.name)}" for m in L.columns]
         labels = [m for m in L.columns if m.spec.name in spec.label_columns]
         label_text = " || ' ' || ".join(f"coalesce(n_{m.spec.name}, '')" for m in labels) or "''"
         # A repeated header cell equals its header word once spaces are removed. A clean row has no
@@ -196,7 +190,7 @@ class BatchLoader:
             f"CAST(coalesce(n_{c} = {w} OR (contains(n_{c}, ' ') AND replace(n_{c}, ' ', '') = {w}), FALSE) AS INTEGER)"
             for c, w in words
         )
-        if not dirty:  # every row is clean
+        if not normalised:  # every row is clean
             spaced_hits = "0"
         header_hits = (f"CASE WHEN NOT row_clean THEN {spaced_hits} WHEN {any_hit} THEN {clean_hits} ELSE 0 END"
                        if words else "0")
@@ -213,8 +207,6 @@ class BatchLoader:
             group = f"(n_{g['label']} IS NOT NULL AND {empty_test})"
             group_text = (f"regexp_replace(n_{g['label']}, "
                           "'^[(]?[一二三四五六七八九十0-9]+[)、.]\\s*', '')")
-        dirty_blank = f"regexp_full_match(row_text, '{ROW_BLANK}*')" if dirty else "NULL"
-        dirty_footnote = f"regexp_matches(row_text, '^{ROW_BLANK}*{FOOTNOTE_WORDS}')" if dirty else "NULL"
         # One regex finds the few rows that are totals of some kind (on rows holding 计 or 其中: an
         # unanchored regex over every row costs 2x the substring tests); only they are told apart.
         return f"""
@@ -234,11 +226,9 @@ class BatchLoader:
             SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits
             FROM (
                 SELECT __i, row_clean, {", ".join(cols) or "NULL AS n__none"},
-                    CASE WHEN row_clean THEN NOT row_filled
-                        ELSE {dirty_blank} END AS is_blank,
-                    CASE WHEN row_clean THEN regexp_matches({first_cell}, '^{FOOTNOTE_WORDS}')
-                        ELSE {dirty_footnote} END AS is_footnote
-                FROM (SELECT *, CASE WHEN NOT row_clean THEN {row_text} END AS row_text FROM batch_src)
+                    NOT row_filled AS is_blank,
+                    regexp_matches({first_cell}, '^{FOOTNOTE_WORDS}') AS is_footnote
+                FROM batch_src
             )
         ))
         """
@@ -466,7 +456,7 @@ class BatchLoader:
         """Load every sheet of the batch; fills each item's SheetResult counts."""
         con = self.con
         width = max(it.sheet.table.num_columns for it in self.items)
-        src, sheet_of, dirty = self._source(width)
+        src, sheet_of, normalised = self._source(width)
         meta = pa.Table.from_pylist([self._meta_row(it, i) for i, it in enumerate(self.items)],
                                     schema=pa.schema(META_COLUMNS))
         con.register("batch_src", _morsels(src))
@@ -474,7 +464,7 @@ class BatchLoader:
         try:
             # a table, not the registered view: later statements join it many times
             con.execute("CREATE OR REPLACE TEMP TABLE batch_meta AS SELECT * FROM batch_meta_src")
-            stage1 = con.sql(self.classify_sql(width, dirty)).to_arrow_table()
+            stage1 = con.sql(self.classify_sql(width, normalised)).to_arrow_table()
             starts = _sheet_starts(sheet_of)
             kind, counted = self.row_kinds(stage1, sheet_of, starts)
             rows = self.parse_input(stage1, kind, counted, src, sheet_of, starts)
@@ -490,8 +480,8 @@ class BatchLoader:
 
     def _source(self, width: int) -> tuple[pa.Table, np.ndarray, frozenset[int]]:
         """The rows below each sheet's header, one table, in sheet order; `__i` numbers them and
-        `sheet_of[__i]` is the sheet's position in the batch. With the cell flags of
-        `classify_sql`, and the columns that have a cell needing normalisation."""
+        `sheet_of[__i]` is the sheet's position in the batch. With what `classify_sql` reads: the
+        normalised columns `w<i>` (and their positions), `row_clean`, `row_filled`."""
         parts, sheets, rows = [], [], []
         for i, it in enumerate(self.items):
             start = it.layout.header_last + 1
@@ -503,27 +493,24 @@ class BatchLoader:
             rows.append(np.arange(start + 1, start + 1 + t.num_rows, dtype=np.int32))  # spreadsheet rows
         src = pa.concat_tables(parts)
         sheet_of = np.concatenate(sheets)
-        mapped = {m.index for m in self.layout.columns}
         dirty = np.zeros(len(sheet_of), dtype=bool)
         filled = np.zeros(len(sheet_of), dtype=bool)
-        flags, dirty_columns = {}, set()
+        normalised: dict[str, pa.Array] = {}
         for i in range(width):
             column = src.column(f"c{i}")
             d, f = cell_flags(column)
+            if d.any():
+                normalised[f"w{i}"] = _normalise(column, d, f)
             dirty |= d
             filled |= f
-            if d.any():
-                dirty_columns.add(i)
-            if i in mapped:
-                flags[f"k{i}"] = pa.array(d)
         extra = {
             "__i": pa.array(np.arange(len(sheet_of), dtype=np.int32)), "__sheet": pa.array(sheet_of),
             "__row": pa.array(np.concatenate(rows)), "row_clean": pa.array(~dirty),
-            "row_filled": pa.array(filled), **flags,
+            "row_filled": pa.array(filled), **normalised,
         }
         for name, values in extra.items():
             src = src.append_column(name, values)
-        return src, sheet_of, frozenset(dirty_columns)
+        return src, sheet_of, frozenset(int(name[1:]) for name in normalised)
 
     @staticmethod
     def _meta_row(it: Pending, i: int) -> dict[str, object]:
@@ -722,6 +709,19 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute(f"SET threads = {int(threads)}")
+
+
+def _normalise(column: pa.ChunkedArray, dirty: np.ndarray, filled: np.ndarray) -> pa.Array:
+    """The dirty cells of the column normalised (`text.normalise_cells`, in Python: they are few),
+    '' where nothing is left, NULL on every other row (stage 1 reads `coalesce(w, c)`); `filled`
+    is updated in place for them (a cell of spaces is empty once normalised)."""
+    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    at = np.flatnonzero(dirty)
+    cells = normalise_cells(column.take(pa.array(at)).to_pylist())  # dirty cells are never NULL
+    filled[at] = [v is not None for v in cells]
+    where = np.zeros(len(dirty), dtype=np.int32)
+    where[at] = np.arange(len(at), dtype=np.int32)
+    return pa.array([v or "" for v in cells], column.type).take(pa.array(where, mask=~dirty))
 
 
 def _morsels(table: pa.Table) -> pa.Table:

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.cells import cell_flags
-from ingest.sql_parsers import NEEDS_NORM
+from ingest.sql_parsers import NEEDS_NORM, install_macros
+from ingest.text import normalise_cell, normalise_cells
 
 # Characters normalisation acts on, their byte neighbours (same lead bytes, other characters),
 # and ordinary ledger text.
@@ -52,3 +53,19 @@ def test_large_strings_and_offset_slices() -> None:
     dirty, filled = cell_flags(arr)
     assert list(dirty) == [True, False, True]
     assert list(filled) == [True, True, True]
+
+
+NOISY = TRICKY + ORDINARY + "#bookmark:ab_9\u00ad\u2028\x85]"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(NOISY), max_size=12), min_size=1, max_size=40))
+def test_python_normalisation_equals_the_sql_rule(values: list[str]) -> None:
+    values += ["##paidbegin##x", "a[bookmark: q]b", "\uff11\uff12\uff0e\uff15", "\u3000 a\t\tb \u00a0", "##中文##"]
+    con = duckdb.connect()
+    install_macros(con)
+    con.register("v", pa.table({"i": list(range(len(values))), "s": pa.array(values, pa.string())}))
+    expected = [r[0] for r in con.execute("SELECT wh_norm(s) FROM v ORDER BY i").fetchall()]
+    assert [normalise_cell(v) for v in values] == expected
+    assert normalise_cells(values) == expected
+    assert normalise_cells([*values, "a\x00 b"]) == [*expected, "a\x00 b"]  # one by one
