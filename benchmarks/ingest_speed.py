@@ -29,7 +29,13 @@ HEADER = ["序号", "项目名称", "所在乡镇", "建设性质", "级别", "�
 TOWNS = ["城关镇", "青石镇", "龙潭镇", "白沙乡", "清河镇", "柳林乡", "桃源镇", "石门乡"]
 
 
+FULL_WIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
+
+
 def make_rows(n: int, seed: int = 7) -> list[list[object]]:
+    """Ledger rows with a share of the mess clerks type (about one row in nine has a messy cell):
+    thousands separators and '—' in an amount, full-width digits, full-width brackets in a name,
+    a stray space after a status, '约' before an amount."""
     rng = random.Random(seed)
     rows = []
     for i in range(n):
@@ -37,16 +43,25 @@ def make_rows(n: int, seed: int = 7) -> list[list[object]]:
         plan = round(total * rng.uniform(0.1, 0.6), 2)
         ytd = round(plan * rng.uniform(0.2, 1.2), 2)
         since = round(ytd + rng.uniform(0, total - ytd if total > ytd else 0), 2)
-        # a realistic share of messy cells: full-width digits, thousands separators, text
-        ytd_cell: object = ytd
+        row: list[object] = [
+            str(i + 1), f"第{i + 1}号水利工程", rng.choice(TOWNS), rng.choice(["新建", "续建", "扩建"]),
+            rng.choice(["县重点", "市重点", "省重点"]), total, plan, round(ytd / 9, 2), ytd, since,
+            rng.choice(["在建", "未开工", "基本完工"]), rng.choice(["", "", "", "资金未到位", "设计变更"]),
+        ]
         r = rng.random()
         if r < 0.02:
-            ytd_cell = f"{ytd:,.2f}"
+            row[8] = f"{ytd:,.2f}"
         elif r < 0.03:
-            ytd_cell = "—"
-        rows.append([str(i + 1), f"第{i + 1}号水利工程", rng.choice(TOWNS), rng.choice(["新建", "续建", "扩建"]),
-                     rng.choice(["县重点", "市重点", "省重点"]), total, plan, round(ytd / 9, 2), ytd_cell, since,
-                     rng.choice(["在建", "未开工", "基本完工"]), rng.choice(["", "", "", "资金未到位", "设计变更"])])
+            row[8] = "—"
+        elif r < 0.08:
+            row[1] = f"{row[1]}（一期）"
+        elif r < 0.09:
+            row[5] = str(total).translate(FULL_WIDTH)
+        elif r < 0.10:
+            row[10] = f"{row[10]} "
+        elif r < 0.11:
+            row[7] = f"约{row[7]}"
+        rows.append(row)
     return rows
 
 
