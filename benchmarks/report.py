@@ -111,6 +111,9 @@ def write_report(results: dict, out: Path) -> None:
                        f"≤ {TARGETS['csv_vs_read_csv']}×",
                        _ok(r["csv: waterwh time / read_csv time"] <= TARGETS["csv_vs_read_csv"])],
                   ]),
+                  "The ledger is generated with the mess clerks type, about one row in nine: thousands "
+                  "separators and '—' in an amount, full-width digits and brackets, a stray space, '约' before "
+                  "an amount (benchmarks/ingest_speed.py). "
                   "waterwh's figure includes layout detection, every cleaning rule, lineage, quarantine and "
                   "loading into DuckDB; the bare fastexcel read does none of it."
                   + (_floor_note(ing) if "csv: floor time / read_csv time" in r else ""), ""]

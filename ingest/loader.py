@@ -207,12 +207,13 @@ class BatchLoader:
             group = f"(n_{g['label']} IS NOT NULL AND {empty_test})"
             group_text = (f"regexp_replace(n_{g['label']}, "
                           "'^[(]?[一二三四五六七八九十0-9]+[)、.]\\s*', '')")
+        gates = self.plain_sql()
         # One regex finds the few rows that are totals of some kind (on rows holding 计 or 其中: an
         # unanchored regex over every row costs 2x the substring tests); only they are told apart.
         return f"""
         SELECT *, CASE WHEN kind = {GROUP} THEN {group_text} END AS group_text FROM (
         SELECT __i, {", ".join(_q('n_' + m.spec.name) for m in L.columns) or "NULL AS n__none"},
-            label_text, is_blank, is_footnote, CAST(CASE
+            label_text, is_blank, is_footnote, {"".join(g.split(" AS ")[-1] + ", " for g in gates)}CAST(CASE
                 WHEN is_blank THEN {BLANK}
                 WHEN header_hits >= 2 THEN {HEADER}
                 WHEN (contains(label_text, '计') OR contains(label_text, '其中'))
@@ -223,7 +224,7 @@ class BatchLoader:
                 WHEN {group} THEN {GROUP}
                 ELSE {DATA} END AS TINYINT) AS kind
         FROM (
-            SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits
+            SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits{"".join(", " + g for g in gates)}
             FROM (
                 SELECT __i, row_clean, {", ".join(cols) or "NULL AS n__none"},
                     NOT row_filled AS is_blank,
@@ -283,35 +284,37 @@ class BatchLoader:
         return table if content.all() else table.filter(pa.array(content))
 
     # ---- stage 2: typed values, issues --------------------------------------------------
-    def _plain_tests(self) -> dict[str, str]:
-        """Column → SQL true for a cell stage 2's parsers can only pass through: empty, a finite
-        number (numeric types: the `isfinite(d)` branch every numeric parser starts with), one of
-        the enum's words exactly as written. Required columns are always parsed (their check)."""
-        tests = {}
-        for m in self.layout.columns:
-            c = m.spec
-            n = _q("m_" + c.name)
-            if c.not_null:
-                continue
-            if c.type in NUMERIC:
-                tests[c.name] = f"{n} IS NULL OR isfinite(try_cast({n} AS DOUBLE))"
-            elif c.type in ("enum", "bool") and (words := [k for k, _ in self._enum_words(c)]):
-                tests[c.name] = f"{n} IS NULL OR {n} IN ({', '.join(_sql_str(k) for k in words)})"
-        return tests
+    def _gated(self) -> list[ColumnSpec]:
+        """Columns that may turn out plain: numeric, enum and bool ones that are not required
+        (a required column is always parsed, for its check)."""
+        return [m.spec for m in self.layout.columns if not m.spec.not_null
+                and (m.spec.type in NUMERIC or (m.spec.type in ("enum", "bool") and self._enum_words(m.spec)))]
 
-    def plain_columns(self) -> set[str]:
-        """Columns in which every cell of the batch is plain (`_plain_tests`): stage 2 types them
-        without the parsers, and none of their cells can have a problem. One aggregate over the
-        batch costs ~2 ms a column; the parsers, derived columns and checks it spares cost ~7 ms
-        a column, and a sixth of stage 2's planning for the numeric ones."""
-        tests = self._plain_tests()
-        if not tests or not self.typed_plain:
+    def plain_sql(self) -> list[str]:
+        """Stage 1's per-row part of `plain_columns`: whether a numeric cell is empty or a finite
+        number (the `isfinite(d)` branch every numeric parser starts with), as `g_<col>`."""
+        return [f"coalesce(n_{c.name} IS NULL OR isfinite(try_cast(n_{c.name} AS DOUBLE)), FALSE) AS g_{c.name}"
+                for c in self._gated() if c.type in NUMERIC]
+
+    def plain_columns(self, stage1: pa.Table) -> set[str]:
+        """Columns in which every cell of the batch is plain: empty, a finite number, an enum word
+        exactly as written. Stage 2 types them without the parsers, and none of their cells can
+        have a problem. Read off stage 1's rows (every row of the batch: a superset of those stage 2
+        parses, carried-down cells included): the parsers, derived columns and checks this spares
+        cost ~7 ms a column, and a sixth of stage 2's planning for the numeric ones."""
+        if not self.typed_plain:
             return set()
-        [row] = self.con.execute(
-            "SELECT " + ", ".join(f"coalesce(bool_and(coalesce({t}, FALSE)), TRUE)" for t in tests.values())
-            + " FROM batch_rows"
-        ).fetchall()
-        return {name for name, plain in zip(tests, row, strict=True) if plain}
+        plain = set()
+        for c in self._gated():
+            if c.type in NUMERIC:
+                ok = stage1.column(f"g_{c.name}")
+            else:
+                n = stage1.column(f"n_{c.name}")
+                words = pa.array([k for k, _ in self._enum_words(c)], pa.string())
+                ok = pc.or_(pc.is_null(n), pc.is_in(n, value_set=words))
+            if pc.all(ok).as_py() is not False:  # None: no rows
+                plain.add(c.name)
+        return plain
 
     def _plain_value(self, m: MappedColumn) -> str:
         """The value stage 2's parser gives a plain cell of column `m` (see `_plain_tests`)."""
@@ -465,13 +468,14 @@ class BatchLoader:
             # a table, not the registered view: later statements join it many times
             con.execute("CREATE OR REPLACE TEMP TABLE batch_meta AS SELECT * FROM batch_meta_src")
             stage1 = con.sql(self.classify_sql(width, normalised)).to_arrow_table()
+            plain = self.plain_columns(stage1)
             starts = _sheet_starts(sheet_of)
             kind, counted = self.row_kinds(stage1, sheet_of, starts)
             rows = self.parse_input(stage1, kind, counted, src, sheet_of, starts)
             del stage1
             con.register("batch_rows", _morsels(rows))
             read = np.bincount(sheet_of[counted], minlength=len(self.items))
-            self._finish(read, src)
+            self._finish(read, src, plain)
         finally:
             for view in ("batch_src", "batch_meta_src", "batch_rows", "sheet_parsed"):
                 con.unregister(view)
@@ -524,9 +528,9 @@ class BatchLoader:
             "report_period_end": period.end if period else None, "period_type": period.type if period else None,
         }
 
-    def _finish(self, read: np.ndarray, src: pa.Table) -> None:
+    def _finish(self, read: np.ndarray, src: pa.Table, plain: set[str]) -> None:
         con, L, spec = self.con, self.layout, self.spec
-        sql = self.parse_exprs(self.plain_columns())
+        sql = self.parse_exprs(plain)
         exprs, issues = sql.values, sql.issues
         target = spec.group_target
         if target and not L.mapped(target):
