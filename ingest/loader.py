@@ -292,9 +292,18 @@ class BatchLoader:
 
     def plain_sql(self) -> list[str]:
         """Stage 1's per-row part of `plain_columns`: whether a numeric cell is empty or a finite
-        number (the `isfinite(d)` branch every numeric parser starts with), as `g_<col>`."""
-        return [f"coalesce(n_{c.name} IS NULL OR isfinite(try_cast(n_{c.name} AS DOUBLE)), FALSE) AS g_{c.name}"
-                for c in self._gated() if c.type in NUMERIC]
+        number (the `isfinite(d)` branch every numeric parser starts with) its column's type holds
+        (a value beyond it is NULL and a problem of the cell: the parsers say so), as `g_<col>`."""
+        out = []
+        for m in self.layout.columns:
+            c = m.spec
+            if c not in self._gated() or c.type not in NUMERIC:
+                continue
+            d = f"try_cast(n_{c.name} AS DOUBLE)"
+            limit = {"amount": f"abs({d} * {_factor(m)}) < 1e14", "int": f"abs({d}) < 9e18",
+                     "pct": f"abs({d}) < 99999"}.get(c.type, "TRUE")
+            out.append(f"coalesce(n_{c.name} IS NULL OR (isfinite({d}) AND {limit}), FALSE) AS g_{c.name}")
+        return out
 
     def plain_columns(self, stage1: pa.Table) -> set[str]:
         """Columns in which every cell of the batch is plain: empty, a finite number, an enum word
@@ -321,14 +330,14 @@ class BatchLoader:
         c, n = m.spec, _q("m_" + m.spec.name)
         d = f"try_cast({n} AS DOUBLE)"
         if c.type == "amount":
-            return f"CAST(round({d} * {UNIT_TO_WAN.get(m.unit or c.unit or '万元', 1.0)}, 4) AS DECIMAL(18,4))"
+            return f"TRY_CAST(round({d} * {_factor(m)}, 4) AS DECIMAL(18,4))"
         if c.type == "decimal":
             return d
         if c.type == "int":
-            return f"CAST(round({d}) AS BIGINT)"
+            return f"TRY_CAST(round({d}) AS BIGINT)"
         if c.type == "pct":
             is_pct = "TRUE" if (m.unit == "%" or "%" in m.header) else "FALSE"
-            return (f"CAST(round(CASE WHEN {is_pct} AND {d} > 1 THEN {d} / 100 WHEN {d} > 1.5 THEN {d} / 100 "
+            return (f"TRY_CAST(round(CASE WHEN {is_pct} AND {d} > 1 THEN {d} / 100 WHEN {d} > 1.5 THEN {d} / 100 "
                     f"ELSE {d} END, 6) AS DECIMAL(9,6))")
         return self._enum_case(n, self._enum_words(c), c.type, prefixes=False)
 
@@ -360,8 +369,8 @@ class BatchLoader:
             # the cell as a double, for the *_of parsers (NULL unless a plain number)
             d = pre("d_", c.name, f"try_cast({n} AS DOUBLE)") if c.type in NUMERIC else "NULL::DOUBLE"
             if c.type == "amount":
-                factor = UNIT_TO_WAN.get(m.unit or c.unit or "万元", 1.0)
-                sql.values.append(f"CAST(round(wh_to_wan_of({n}, {d}, {factor}), 4) AS DECIMAL(18,4)) AS {col}")
+                factor = _factor(m)
+                sql.values.append(f"TRY_CAST(round(wh_to_wan_of({n}, {d}, {factor}), 4) AS DECIMAL(18,4)) AS {col}")
                 sql.issues.append((
                     f"CASE WHEN {col} IS NULL AND {given} THEN "
                     f"{bad}'应为金额（{m.unit or c.unit or '万元'}），实际为「' || {n} || '」' END",
@@ -372,7 +381,9 @@ class BatchLoader:
                 val = f"wh_number_of({n}, {d})"
                 if c.type == "decimal":
                     val += f" / CASE WHEN contains({n}, '%') THEN 100 ELSE 1 END"
-                sql.values.append(f"CAST(round({val}) AS BIGINT) AS {col}" if c.type == "int" else f"{val} AS {col}")
+                if c.type == "int":  # beyond BIGINT: NULL, and a problem of the cell below
+                    val = f"TRY_CAST(round({val}) AS BIGINT)"
+                sql.values.append(f"{val} AS {col}")
                 if not c.qualified:
                     sql.issues.append((
                         f"CASE WHEN {col} IS NULL AND {given} THEN {bad}'应为数字，实际为「' || {n} || '」' END",
@@ -380,7 +391,7 @@ class BatchLoader:
                     ))
             elif c.type == "pct":
                 is_pct = "TRUE" if (m.unit == "%" or "%" in m.header) else "FALSE"
-                sql.values.append(f"CAST(round(wh_pct_of({n}, {d}, {is_pct}), 6) AS DECIMAL(9,6)) AS {col}")
+                sql.values.append(f"TRY_CAST(round(wh_pct_of({n}, {d}, {is_pct}), 6) AS DECIMAL(9,6)) AS {col}")
                 if not c.qualified:
                     sql.issues.append((
                         f"CASE WHEN {col} IS NULL AND {given} THEN {bad}'应为百分比，实际为「' || {n} || '」' END",
@@ -726,6 +737,11 @@ def _normalise(column: pa.ChunkedArray, dirty: np.ndarray, filled: np.ndarray) -
     where = np.zeros(len(dirty), dtype=np.int32)
     where[at] = np.arange(len(at), dtype=np.int32)
     return pa.array([v or "" for v in cells], column.type).take(pa.array(where, mask=~dirty))
+
+
+def _factor(m: MappedColumn) -> float:
+    """An amount column's unit as a factor to 万元 (the header's unit, else the spec's)."""
+    return UNIT_TO_WAN.get(m.unit or m.spec.unit or "万元", 1.0)
 
 
 def _morsels(table: pa.Table) -> pa.Table:

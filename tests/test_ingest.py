@@ -220,3 +220,20 @@ def test_columns_of_plain_cells_load_as_the_parsers_would_load_them(
     parsed = _load_everything(tmp_path / "samples", False, monkeypatch)
     assert sum(len(v) for v in plain.values()) > 1000
     assert plain == parsed
+
+
+def test_a_number_too_large_for_its_column_is_a_problem_of_the_cell(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection
+) -> None:
+    """Out of DECIMAL(18,4) (an amount), DECIMAL(9,6) (a percentage) or BIGINT: the cell is NULL and
+    quarantined with its value, the rest of the ledger loads (once an internal error on the file)."""
+    rows = investment_rows("青溪县2025年1-6月重点项目投资台账", [
+        [*P1[:5], "1e20", *P1[6:], 150000],
+        [*P2, 0.5],
+    ], None, header=[*INVESTMENT_HEADER, "完成率"])
+    [r] = ingest(con, write_xlsx(tmp_path / "big.xlsx", {"Sheet1": rows}))
+    assert (r.status, r.error, r.total("rows_loaded"), r.total("cell_issues")) == ("loaded", None, 2, 2)
+    assert con.execute("SELECT total_investment, ytd_completion_rate FROM raw.investment_ledger ORDER BY source_row"
+                       ).fetchall()[0] == (None, None)
+    issues = con.execute("SELECT column_name, raw_value, action FROM audit.quarantine ORDER BY 1").fetchall()
+    assert issues == [("total_investment", "1e20", "cell_nulled"), ("ytd_completion_rate", "150000", "cell_nulled")]
