@@ -695,8 +695,8 @@ class BatchLoader:
             self.con.unregister("spans_src")
         unions = " UNION ALL ".join(
             f"SELECT __sheet, __row, {KIND_NAME_SQL} AS row_kind, label_text, {_sql_str(ms)} AS measure, "
-            f"CAST({_q(ms)} AS DECIMAL(18,4)) AS v FROM sheet_parsed "
-            f"WHERE __kind <> {DATA} AND {_q(ms)} IS NOT NULL"
+            f"TRY_CAST({_q(ms)} AS DECIMAL(18,4)) AS v FROM sheet_parsed "
+            f"WHERE __kind <> {DATA} AND TRY_CAST({_q(ms)} AS DECIMAL(18,4)) IS NOT NULL"
             for ms in measures
         )
         self.con.execute(f"""
