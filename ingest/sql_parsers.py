@@ -38,7 +38,8 @@ MACROS = [
         ELSE s END""",
     # Normalised text: full-width → ASCII, noise tokens out, whitespace collapsed, '' → NULL.
     # Most cells hold none of the characters any of that acts on: one test lets them skip the
-    # three passes (a third of the cost of a ledger's cleaning).
+    # three passes. The loader applies the same rule in Python (text.normalise_cells, held equal
+    # to this macro by tests/test_cells.py) to the few cells that need it: translate() is slow.
     f"""CREATE OR REPLACE MACRO wh_norm(s) AS CASE
         WHEN NOT regexp_matches(CAST(s AS VARCHAR), '{NEEDS_NORM}') THEN nullif(CAST(s AS VARCHAR), '')
         ELSE nullif(trim(regexp_replace(regexp_replace(
@@ -85,9 +86,6 @@ MACROS = [
         ELSE wh_number_of(n, d) * CASE wh_money_unit(n) WHEN '亿元' THEN 10000 WHEN '万元' THEN 1
             WHEN '元' THEN 0.0001 ELSE header_factor END END""",
     "CREATE OR REPLACE MACRO wh_to_wan(n, header_factor) AS wh_to_wan_of(n, try_cast(n AS DOUBLE), header_factor)",
-    # The normalised form of a cell in a numeric column: plain numbers skip normalisation.
-    """CREATE OR REPLACE MACRO wh_norm_num(s) AS CASE
-        WHEN isfinite(try_cast(s AS DOUBLE)) THEN trim(s) ELSE wh_norm(s) END""",
     # Percent forms: "68.05%", 0.6805, 68.05 under a (%) header; values above 1.5 are points.
     """CREATE OR REPLACE MACRO wh_pct_of(n, d, header_is_pct) AS CASE
         WHEN wh_number_of(n, d) IS NULL THEN NULL
