@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.cells import cell_flags
+from ingest.cells import cell_flags, one_array
 from ingest.layout import Layout, MappedColumn
 from ingest.periods import Period, parse_period
 from ingest.readers import Sheet
@@ -167,8 +167,8 @@ class BatchLoader:
         row is blank, starts a footnote, repeats the header, and its kind by its label cells.
 
         `_source` has normalised the few cells that need it (column `w<i>`, set only on them, next
-        to the raw `c<i>`, for the columns in `normalised`), and says whether a row had any such cell (`row_clean`
-        when not) and has any non-empty cell (`row_filled`). So a row is blank when it has no
+        to the raw `c<i>`, for the columns in `normalised`), and says whether a row had any such
+        cell (`row_clean` when not) and has any non-empty cell (`row_filled`). So a row is blank when it has no
         filled cell, starts a footnote when its first filled cell starts with 注/填报人…, and
         every other cell needs nothing but '' → NULL."""
         L, spec = self.layout, self.spec
@@ -213,7 +213,7 @@ class BatchLoader:
         return f"""
         SELECT *, CASE WHEN kind = {GROUP} THEN {group_text} END AS group_text FROM (
         SELECT __i, {", ".join(_q('n_' + m.spec.name) for m in L.columns) or "NULL AS n__none"},
-            label_text, is_blank, is_footnote, {"".join(g.split(" AS ")[-1] + ", " for g in gates)}CAST(CASE
+            label_text, is_blank, is_footnote, {"".join(g + ", " for g in gates)}CAST(CASE
                 WHEN is_blank THEN {BLANK}
                 WHEN header_hits >= 2 THEN {HEADER}
                 WHEN (contains(label_text, '计') OR contains(label_text, '其中'))
@@ -224,7 +224,8 @@ class BatchLoader:
                 WHEN {group} THEN {GROUP}
                 ELSE {DATA} END AS TINYINT) AS kind
         FROM (
-            SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits{"".join(", " + g for g in gates)}
+            SELECT *, {label_text} AS label_text, ({header_hits}) AS header_hits{
+                "".join(f", {e} AS {g}" for g, e in gates.items())}
             FROM (
                 SELECT __i, row_clean, {", ".join(cols) or "NULL AS n__none"},
                     NOT row_filled AS is_blank,
@@ -284,25 +285,25 @@ class BatchLoader:
         return table if content.all() else table.filter(pa.array(content))
 
     # ---- stage 2: typed values, issues --------------------------------------------------
-    def _gated(self) -> list[ColumnSpec]:
+    def _gated(self) -> list[MappedColumn]:
         """Columns that may turn out plain: numeric, enum and bool ones that are not required
         (a required column is always parsed, for its check)."""
-        return [m.spec for m in self.layout.columns if not m.spec.not_null
+        return [m for m in self.layout.columns if not m.spec.not_null
                 and (m.spec.type in NUMERIC or (m.spec.type in ("enum", "bool") and self._enum_words(m.spec)))]
 
-    def plain_sql(self) -> list[str]:
-        """Stage 1's per-row part of `plain_columns`: whether a numeric cell is empty or a finite
-        number (the `isfinite(d)` branch every numeric parser starts with) its column's type holds
-        (a value beyond it is NULL and a problem of the cell: the parsers say so), as `g_<col>`."""
-        out = []
-        for m in self.layout.columns:
+    def plain_sql(self) -> dict[str, str]:
+        """Stage 1's per-row part of `plain_columns`, output column → SQL: whether a numeric cell
+        is empty or a finite number (the `isfinite(d)` branch every numeric parser starts with) its
+        column's type holds (a value beyond it is NULL and a problem of the cell: the parsers say so)."""
+        out = {}
+        for m in self._gated():
             c = m.spec
-            if c not in self._gated() or c.type not in NUMERIC:
+            if c.type not in NUMERIC:
                 continue
             d = f"try_cast(n_{c.name} AS DOUBLE)"
             limit = {"amount": f"abs({d} * {_factor(m)}) < 1e14", "int": f"abs({d}) < 9e18",
                      "pct": f"abs({d}) < 99999"}.get(c.type, "TRUE")
-            out.append(f"coalesce(n_{c.name} IS NULL OR (isfinite({d}) AND {limit}), FALSE) AS g_{c.name}")
+            out[f"g_{c.name}"] = f"coalesce(n_{c.name} IS NULL OR (isfinite({d}) AND {limit}), FALSE)"
         return out
 
     def plain_columns(self, stage1: pa.Table) -> set[str]:
@@ -314,7 +315,7 @@ class BatchLoader:
         if not self.typed_plain:
             return set()
         plain = set()
-        for c in self._gated():
+        for c in (m.spec for m in self._gated()):
             if c.type in NUMERIC:
                 ok = stage1.column(f"g_{c.name}")
             else:
@@ -326,7 +327,7 @@ class BatchLoader:
         return plain
 
     def _plain_value(self, m: MappedColumn) -> str:
-        """The value stage 2's parser gives a plain cell of column `m` (see `_plain_tests`)."""
+        """The value stage 2's parser gives a plain cell of column `m` (see `plain_columns`)."""
         c, n = m.spec, _q("m_" + m.spec.name)
         d = f"try_cast({n} AS DOUBLE)"
         if c.type == "amount":
@@ -336,7 +337,7 @@ class BatchLoader:
         if c.type == "int":
             return f"TRY_CAST(round({d}) AS BIGINT)"
         if c.type == "pct":
-            is_pct = "TRUE" if (m.unit == "%" or "%" in m.header) else "FALSE"
+            is_pct = _is_pct(m)
             return (f"TRY_CAST(round(CASE WHEN {is_pct} AND {d} > 1 THEN {d} / 100 WHEN {d} > 1.5 THEN {d} / 100 "
                     f"ELSE {d} END, 6) AS DECIMAL(9,6))")
         return self._enum_case(n, self._enum_words(c), c.type, prefixes=False)
@@ -390,7 +391,7 @@ class BatchLoader:
                         c.name,
                     ))
             elif c.type == "pct":
-                is_pct = "TRUE" if (m.unit == "%" or "%" in m.header) else "FALSE"
+                is_pct = _is_pct(m)
                 sql.values.append(f"TRY_CAST(round(wh_pct_of({n}, {d}, {is_pct}), 6) AS DECIMAL(9,6)) AS {col}")
                 if not c.qualified:
                     sql.issues.append((
@@ -405,7 +406,7 @@ class BatchLoader:
                     c.name,
                 ))
             elif c.type in ("enum", "bool"):
-                values = dict(c.values) or (BOOL_WORDS if c.type == "bool" else {})
+                values = self._enum_values(c)
                 e = pre("e_", c.name, f"replace({n}, ' ', '')")
                 sql.values.append(f"{self._enum_case(e, self._enum_words(c), c.type)} AS {col}")
                 expected = "、".join(list(values)[:8])
@@ -449,10 +450,14 @@ class BatchLoader:
         )
 
     @staticmethod
-    def _enum_words(c: ColumnSpec) -> list[tuple[str, object]]:
+    def _enum_values(c: ColumnSpec) -> dict[str, object]:
+        """Word → value of an enum or bool column, as the spec lists them (bool: yes/no words)."""
+        return dict(c.values) or (BOOL_WORDS if c.type == "bool" else {})
+
+    @classmethod
+    def _enum_words(cls, c: ColumnSpec) -> list[tuple[str, object]]:
         """(word as compared, value) of an enum or bool column: without spaces, longest first."""
-        values = dict(c.values) or (BOOL_WORDS if c.type == "bool" else {})
-        return sorted(((compact(k), v) for k, v in values.items()), key=lambda kv: -len(kv[0]))
+        return sorted(((compact(k), v) for k, v in cls._enum_values(c).items()), key=lambda kv: -len(kv[0]))
 
     @staticmethod
     def _enum_case(e: str, words: list[tuple[str, object]], kind: str, prefixes: bool = True) -> str:
@@ -512,7 +517,7 @@ class BatchLoader:
         filled = np.zeros(len(sheet_of), dtype=bool)
         normalised: dict[str, pa.Array] = {}
         for i in range(width):
-            column = src.column(f"c{i}")
+            column = one_array(src.column(f"c{i}"))
             d, f = cell_flags(column)
             if d.any():
                 normalised[f"w{i}"] = _normalise(column, d, f)
@@ -694,9 +699,9 @@ class BatchLoader:
         finally:
             self.con.unregister("spans_src")
         unions = " UNION ALL ".join(
-            f"SELECT __sheet, __row, {KIND_NAME_SQL} AS row_kind, label_text, {_sql_str(ms)} AS measure, "
-            f"TRY_CAST({_q(ms)} AS DECIMAL(18,4)) AS v FROM sheet_parsed "
-            f"WHERE __kind <> {DATA} AND TRY_CAST({_q(ms)} AS DECIMAL(18,4)) IS NOT NULL"
+            f"SELECT * FROM (SELECT __sheet, __row, {KIND_NAME_SQL} AS row_kind, label_text, "
+            f"{_sql_str(ms)} AS measure, TRY_CAST({_q(ms)} AS DECIMAL(18,4)) AS v "
+            f"FROM sheet_parsed WHERE __kind <> {DATA}) WHERE v IS NOT NULL"
             for ms in measures
         )
         self.con.execute(f"""
@@ -726,17 +731,21 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"SET threads = {int(threads)}")
 
 
-def _normalise(column: pa.ChunkedArray, dirty: np.ndarray, filled: np.ndarray) -> pa.Array:
+def _normalise(column: pa.Array, dirty: np.ndarray, filled: np.ndarray) -> pa.Array:
     """The dirty cells of the column normalised (`text.normalise_cells`, in Python: they are few),
     '' where nothing is left, NULL on every other row (stage 1 reads `coalesce(w, c)`); `filled`
     is updated in place for them (a cell of spaces is empty once normalised)."""
-    column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     at = np.flatnonzero(dirty)
     cells = normalise_cells(column.take(pa.array(at)).to_pylist())  # dirty cells are never NULL
     filled[at] = [v is not None for v in cells]
     where = np.zeros(len(dirty), dtype=np.int32)
     where[at] = np.arange(len(at), dtype=np.int32)
     return pa.array([v or "" for v in cells], column.type).take(pa.array(where, mask=~dirty))
+
+
+def _is_pct(m: MappedColumn) -> str:
+    """SQL TRUE when a percentage column's header says its numbers are points (完成率(%))."""
+    return "TRUE" if (m.unit == "%" or "%" in m.header) else "FALSE"
 
 
 def _factor(m: MappedColumn) -> float:
