@@ -136,24 +136,33 @@ def ddl_statements() -> list[str]:
     return stmts
 
 
+def _columns(con: duckdb.DuckDBPyConnection, wanted: dict[str, list[tuple[str, str]]]) -> dict[str, set[str]] | None:
+    """The columns each wanted table has; None when a table is missing. One query over
+    pragma_table_info (~3 ms): duckdb_columns() cost ~20 ms on a connection's first use of it."""
+    query = " UNION ALL ".join(f"SELECT '{t}', name FROM pragma_table_info('{t}')" for t in wanted)
+    try:
+        rows = con.execute(query).fetchall()
+    except duckdb.CatalogException:
+        return None
+    have: dict[str, set[str]] = {}
+    for table, column in rows:
+        have.setdefault(table, set()).add(column)
+    return have
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing. A column added to a spec after a warehouse was published is added to
     its table (NULL in the rows loaded before), so a spec change never needs a manual migration.
-    The catalog is read first (duckdb_columns: 2 ms; information_schema took 20): usually all is there."""
-    existing: dict[str, set[str]] = {}
-    for schema, table, column in con.execute(
-        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name IN ('raw', 'audit')"
-    ).fetchall():
-        existing.setdefault(f"{schema}.{table}", set()).add(column)
+    Not in a transaction: a missing table is found by the error reading it."""
     wanted = tables()
-    if any(table not in existing for table in wanted):
+    existing = _columns(con, wanted)
+    if existing is None:
         for stmt in ddl_statements():
             con.execute(stmt)
+        existing = _columns(con, wanted) or {}
     for table, columns in wanted.items():
-        have = existing.get(table)
         for name, type_ in columns:
-            if have is not None and name not in have:
+            if name not in existing.get(table, ()):
                 con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {type_}')
 
 
