@@ -1,14 +1,17 @@
 """The byte scan that lets clean cells skip normalisation must never call a cell clean that the
-SQL rule (sql_parsers.NEEDS_NORM) would change."""
+SQL rule (sql_parsers.NEEDS_NORM) would change; the other byte-level tests stage 1 makes find
+every cell they must; what Arrow reads as a number DuckDB reads as the same number."""
 
 from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.cells import cell_flags
+from ingest.cells import cell_flags, code_of, first_bytes, only_bytes, rows_containing
+from ingest.loader import NUMBER_BYTES
 from ingest.sql_parsers import NEEDS_NORM, install_macros
 from ingest.text import normalise_cell, normalise_cells
 
@@ -69,3 +72,34 @@ def test_python_normalisation_equals_the_sql_rule(values: list[str]) -> None:
     assert [normalise_cell(v) for v in values] == expected
     assert normalise_cells(values) == expected
     assert normalise_cells([*values, "a\x00 b"]) == [*expected, "a\x00 b"]  # one by one
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(cells, min_size=1, max_size=30), st.integers(0, 5))
+def test_byte_level_tests_find_every_cell(values: list[str | None], cut: int) -> None:
+    arr = pa.chunked_array([pa.array(values[:cut], pa.string()), pa.array(values[cut:], pa.string())])
+    arr = arr.combine_chunks().slice(1) if cut % 2 and len(values) > 1 else arr.combine_chunks()
+    seen = arr.to_pylist()
+    codes = first_bytes(arr)
+    for v, code in zip(seen, codes, strict=True):
+        assert code == (code_of(v) if v else 0)
+    for needles in (("计",), ("其中", "万元")):
+        maybe = rows_containing(arr, *needles)
+        assert all(m for v, m in zip(seen, maybe, strict=True) if v and any(n in v for n in needles))
+    assert only_bytes(arr, b"0123456789") == all(v is None or (v.isascii() and v.isdigit()) or v == "" for v in seen)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(NUMBER_BYTES.decode()), min_size=1, max_size=12),
+                min_size=1, max_size=40))
+def test_what_arrow_reads_as_a_number_duckdb_reads_as_the_same_number(values: list[str]) -> None:
+    """BatchLoader.plain_columns tests with Arrow's reading what stage 2 computes with DuckDB's cast."""
+    values += ["1e5", "+1.5", ".5", "5.", "-0", "1E-3", "00012", "1e400", "+-2"]
+    con = duckdb.connect()
+    duck = [r[0] for r in con.execute("SELECT try_cast(unnest(?) AS DOUBLE)", [values]).fetchall()]
+    for v, d in zip(values, duck, strict=True):
+        try:
+            a = pc.cast(pa.array([v]), pa.float64())[0].as_py()
+        except pa.ArrowInvalid:
+            continue
+        assert d == a, v

@@ -206,6 +206,8 @@ def test_columns_of_plain_cells_load_as_the_parsers_would_load_them(
     rows = investment_rows("青溪县2025年1-6月重点项目投资台账", [
         ["1", "甲工程", "城关镇", "新建", "县重点", "-12.5", "1e3", 0, "0.00005", 3, "在建", ""],
         ["2", "乙工程", "青石镇", "续建", "市重点", 98000.123456, "12", "7", 1.25, 1.6, "基本完工", ""],
+        # a number DuckDB reads and Arrow does not: the column is asked of DuckDB
+        ["3", "丙工程", "青石镇", "续建", "市重点", 5, "+-12", "7", 1.25, 1.6, "基本完工", ""],
     ], None)
     pct_rows = [["3", "丙工程", "城关镇", "新建", "县重点", 10, 10, 1, 5, 5, "在建", "", pct, pct]
                 for pct in (1.45, 0.5, 68.05, 100, 1.2, "1.6")]
@@ -237,3 +239,19 @@ def test_a_number_too_large_for_its_column_is_a_problem_of_the_cell(
                        ).fetchall()[0] == (None, None)
     issues = con.execute("SELECT column_name, raw_value, action FROM audit.quarantine ORDER BY 1").fetchall()
     assert issues == [("total_investment", "1e20", "cell_nulled"), ("ytd_completion_rate", "150000", "cell_nulled")]
+
+
+def test_schema_is_created_then_completed_with_columns_a_spec_added(con: duckdb.DuckDBPyConnection) -> None:
+    from ingest.schema import ensure_schema, tables
+
+    ensure_schema(con)
+    wanted = tables()
+    # a warehouse published before a spec gained a column, with a row loaded then
+    con.execute("ALTER TABLE raw.investment_ledger DROP COLUMN remarks")
+    con.execute("INSERT INTO raw.investment_ledger (load_id, project_name) VALUES ('L0', '甲工程')")
+    ensure_schema(con)
+    have = {(t, c) for t, c in con.execute(
+        "SELECT schema_name || '.' || table_name, column_name FROM duckdb_columns() "
+        "WHERE schema_name IN ('raw', 'audit')").fetchall()}
+    assert have == {(t, c) for t, cols in wanted.items() for c, _ in cols}
+    assert con.execute("SELECT project_name, remarks FROM raw.investment_ledger").fetchall() == [("甲工程", None)]
