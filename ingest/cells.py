@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _BLOCK = 1 << 16
 _SPECIAL_BYTES = (ord("#"), ord("["), 0xC2, 0xE2, 0xE3, 0xEF)
@@ -141,3 +142,21 @@ def rows_containing(arr: pa.Array, *needles: str) -> np.ndarray:
 def only_bytes(arr: pa.Array, allowed: bytes) -> bool:
     """Whether every byte of every cell is one of `allowed`."""
     return not bytes(_buffers(arr)[1]).translate(None, allowed)
+
+
+def nothing(arr: pa.Array, tokens: tuple[str, ...]) -> np.ndarray:
+    """Per cell, whether it is NULL or one of `tokens` ('—', '/', '无': a cell that means nothing).
+    Tokens are short and start with few bytes: only cells that could be one are compared (a hash
+    lookup of every cell cost ~1.7 ms per 100,000)."""
+    offsets, data, filled = _buffers(arr)
+    out = pc.is_null(arr).to_numpy(zero_copy_only=False)
+    encoded = [t.encode() for t in tokens]
+    short = filled & (np.diff(offsets) <= max(map(len, encoded)))
+    if not short.any():
+        return out
+    maybe = np.flatnonzero(short)
+    maybe = maybe[np.isin(data[offsets[:-1][maybe]], [t[0] for t in encoded])]
+    if len(maybe):
+        words = set(tokens)
+        out[maybe] = [v in words for v in arr.take(pa.array(maybe)).to_pylist()]
+    return out

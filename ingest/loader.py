@@ -20,11 +20,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.cells import cell_flags, code_of, first_bytes, one_array, only_bytes, rows_containing
+from ingest.cells import cell_flags, code_of, first_bytes, nothing, one_array, only_bytes, rows_containing
 from ingest.layout import Layout, MappedColumn
 from ingest.periods import Period, parse_period
 from ingest.readers import Sheet
 from ingest.spec import ColumnSpec, LedgerSpec
+from ingest.sql_parsers import NULL_TOKENS
 from ingest.text import compact, normalise_cells
 from waterwh.config import UNIT_TO_WAN
 
@@ -159,6 +160,7 @@ class ParseSql:
     """Stage 2's expressions, by the query layer they are computed in (a layer reads the ones below)."""
 
     pre: dict[str, str] = field(default_factory=dict)  # quoted name -> per-cell fact several expressions need
+    empty: set[str] = field(default_factory=set)  # columns whose `z_<col>` (cell means nothing) is read
     values: list[str] = field(default_factory=list)  # typed value(s) of each column
     derived: list[str] = field(default_factory=list)  # from a typed value: qualifier, unparsed text
     issues: list[tuple[str, str]] = field(default_factory=list)  # (issue text or NULL, column; '!': rejects)
@@ -393,10 +395,11 @@ class BatchLoader:
         """The SQL of stage 2, from each column's effective text `m_<col>`.
 
         What several expressions of a cell need is computed once per cell in `pre` (each reference
-        to a macro is evaluated anew): whether the text means "nothing" (`z_`), the cell as a plain
-        number (`d_`, NULL unless it is one: most numeric cells are, and skip every regex), the
-        text without spaces for enums (`e_`). Columns in `plain` hold only plain cells
-        (`plain_columns`): typed directly, no derived columns, no checks."""
+        to a macro is evaluated anew): the cell as a plain number (`d_`, NULL unless it is one: most
+        numeric cells are, and skip every regex), the text without spaces for enums (`e_`). Whether
+        the text means "nothing" (`z_`) comes with the input (`arrow_values`). Columns in `plain`
+        hold only plain cells (`plain_columns`): typed directly, no derived columns, no checks.
+        Columns `in_arrow` are not here at all."""
         sql = ParseSql()
 
         def pre(prefix: str, name: str, expr: str) -> str:
@@ -404,16 +407,20 @@ class BatchLoader:
             sql.pre.setdefault(col, expr)
             return col
 
+        in_arrow = self.in_arrow(plain)
         for m in self.layout.columns:
             c = m.spec
             n = _q("m_" + c.name)
             col = _q(c.name)
+            if c.name in in_arrow:
+                continue
             if c.name in plain:
                 sql.values.append(f"{self._plain_value(m)} AS {col}")
                 continue
             header = m.header.replace("_", " ")
             bad = f"'「{header}」' || "
-            given = f"NOT {pre('z_', c.name, f'wh_is_null_token({n})')}"
+            sql.empty.add(c.name)
+            given = f"NOT {_q('z_' + c.name)}"
             # the cell as a double, for the *_of parsers (NULL unless a plain number)
             d = pre("d_", c.name, f"try_cast({n} AS DOUBLE)") if c.type in NUMERIC else "NULL::DOUBLE"
             if c.type == "amount":
@@ -467,8 +474,8 @@ class BatchLoader:
                 sql.values.append(f"wh_rank_of({n}) AS {_q(c.name + '_of')}")
             elif c.type == "period":
                 sql.values.append(f"{n} AS {_q(c.name + '_label')}")
-            else:  # text: '—', '/' and the like mean "nothing", not the text "—"
-                sql.values.append(f"CASE WHEN {given} THEN {n} END AS {col}")
+            else:
+                raise ValueError(f"no SQL for column {c.name} of type {c.type}")
             if c.qualified:
                 sql.derived.append(
                     f"CASE WHEN {col} IS NOT NULL THEN wh_qualifier_of({n}, {d}) END AS {_q(c.name + '_qualifier')}")
@@ -476,14 +483,46 @@ class BatchLoader:
         if self.spec.columns:
             sql.issues = [self._required(e, name) for e, name in sql.issues]
             have = {name for _, name in sql.issues}
+            sql.empty |= {name[1:] for name in have if name.startswith("!")}
             for m in self.layout.columns:
                 if m.spec.not_null and "!" + m.spec.name not in have:
+                    sql.empty.add(m.spec.name)
                     header = m.header.replace("_", " ")
                     sql.issues.append((
                         f"CASE WHEN {_q('z_' + m.spec.name)} THEN '「{header}」为必填项，不能为空' END",
                         "!" + m.spec.name,
                     ))
         return sql
+
+    def in_arrow(self, plain: set[str]) -> set[str]:
+        """Columns whose values need no SQL: text ('—', '/' and the like mean "nothing", not the
+        text "—") and enum or bool columns of plain cells. Typed in Arrow (`arrow_values`), they
+        never pass through DuckDB: a string that does is copied in and out (~3 ms a column)."""
+        return {m.spec.name for m in self.layout.columns
+                if (m.spec.type == "text" and not m.spec.qualified)
+                or (m.spec.name in plain and m.spec.type in ("enum", "bool"))}
+
+    def arrow_values(self, rows: pa.Table, plain: set[str], empty: set[str]) -> tuple[pa.Table, dict[str, pa.Array]]:
+        """Stage 2's input (`rows` with `z_<col>` for the columns in `empty`, without the text of
+        columns SQL does not read) and the values of the columns `in_arrow`."""
+        in_arrow, values = self.in_arrow(plain), {}
+        for m in self.layout.columns:
+            c, text = m.spec, rows.column("m_" + m.spec.name)
+            if c.name in empty or (c.name in in_arrow and c.type == "text"):
+                z = pa.array(nothing(one_array(text), NULL_TOKENS))
+                if c.name in empty:
+                    rows = rows.append_column("z_" + c.name, z)
+            if c.name not in in_arrow:
+                continue
+            if c.type == "text":
+                values[c.name] = pc.if_else(z, pa.scalar(None, text.type), text)
+            else:  # the words of a plain column, as written
+                words = self._enum_words(c)
+                lit = (pa.array([v in (True, "true", "True", 1) for _, v in words], pa.bool_()) if c.type == "bool"
+                       else pa.array([str(v) for _, v in words], pa.string()))
+                values[c.name] = lit.take(pc.index_in(text, value_set=pa.array([k for k, _ in words], pa.string())))
+            rows = rows.drop_columns(["m_" + c.name])
+        return rows, values
 
     def _required(self, expr: str, name: str) -> tuple[str, str]:
         """A parse problem in a required column rejects the whole row; say so in the same entry."""
@@ -535,9 +574,8 @@ class BatchLoader:
             kind, counted = self.row_kinds(stage1, sheet_of, starts)
             rows = self.parse_input(stage1, kind, counted, src, sheet_of, starts)
             del stage1, cells
-            con.register("batch_rows", _morsels(rows))
             read = np.bincount(sheet_of[counted], minlength=len(self.items))
-            self._finish(read, src, plain)
+            self._finish(read, src, rows, plain)
         finally:
             for view in ("batch_meta_src", "batch_rows", "sheet_parsed", "plain_src"):
                 con.unregister(view)
@@ -585,9 +623,11 @@ class BatchLoader:
             "report_period_end": period.end if period else None, "period_type": period.type if period else None,
         }
 
-    def _finish(self, read: np.ndarray, src: pa.Table, plain: set[str]) -> None:
+    def _finish(self, read: np.ndarray, src: pa.Table, rows: pa.Table, plain: set[str]) -> None:
         con, L, spec = self.con, self.layout, self.spec
         sql = self.parse_exprs(plain)
+        rows, in_arrow = self.arrow_values(rows, plain, sql.empty)
+        con.register("batch_rows", _morsels(rows))
         exprs, issues = sql.values, sql.issues
         target = spec.group_target
         if target and not L.mapped(target):
@@ -595,18 +635,22 @@ class BatchLoader:
         issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
         reject_cols = [col for _, col in issues if col.startswith("!")]
         reject = " OR ".join(f"{_q('i_' + c)} IS NOT NULL" for c in reject_cols) or "FALSE"
-        inputs = ["__group_label"] + [_q("m_" + m.spec.name) for m in L.columns] + list(sql.pre)
+        inputs = [_q(c) for c in rows.column_names if c.startswith(("m_", "z_"))] + ["__group_label", *sql.pre]
         pre = ", ".join(f"{expr} AS {name}" for name, expr in sql.pre.items()) or "NULL AS p__none"
         # Nested, not lateral aliases: DuckDB would re-evaluate an aliased expression at every use.
         parsed = con.sql(f"""
             SELECT *, ({reject}) AS __reject FROM (
                 SELECT * EXCLUDE ({", ".join(inputs)}), {", ".join(sql.derived + issue_cols) or "NULL AS i__none"}
                 FROM (
-                    SELECT *, {", ".join(exprs)}
+                    SELECT *, {", ".join(exprs) or "NULL AS v__none"}
                     FROM (SELECT *, {pre} FROM batch_rows)
                 )
             )
         """).to_arrow_table()
+        if not parsed.column("__i").equals(rows.column("__i")):  # a projection keeps the order of its input
+            raise RuntimeError("stage 2 changed the order of the rows")
+        for name, values in in_arrow.items():
+            parsed = parsed.append_column(name, values)
         con.register("sheet_parsed", _morsels(parsed))
         sheet = parsed.column("__sheet").to_numpy()
         data = parsed.column("__kind").to_numpy() == DATA

@@ -10,9 +10,9 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.cells import cell_flags, code_of, first_bytes, only_bytes, rows_containing
+from ingest.cells import cell_flags, code_of, first_bytes, nothing, only_bytes, rows_containing
 from ingest.loader import NUMBER_BYTES
-from ingest.sql_parsers import NEEDS_NORM, install_macros
+from ingest.sql_parsers import NEEDS_NORM, NULL_TOKENS, install_macros
 from ingest.text import normalise_cell, normalise_cells
 
 # Characters normalisation acts on, their byte neighbours (same lead bytes, other characters),
@@ -103,3 +103,15 @@ def test_what_arrow_reads_as_a_number_duckdb_reads_as_the_same_number(values: li
         except pa.ArrowInvalid:
             continue
         assert d == a, v
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(NULL_TOKENS), cells.filter(bool),
+                          st.sampled_from(NULL_TOKENS).map(lambda t: t + "1"), st.just("N/A ")),
+                min_size=1, max_size=30))
+def test_cells_that_mean_nothing_are_those_the_sql_rule_names(values: list[str | None]) -> None:
+    con = duckdb.connect()
+    install_macros(con)
+    con.register("v", pa.table({"i": list(range(len(values))), "s": pa.array(values, pa.string())}))
+    expected = [r[0] for r in con.execute("SELECT wh_is_null_token(s) FROM v ORDER BY i").fetchall()]
+    assert list(nothing(pa.array(values, pa.string()), NULL_TOKENS)) == expected
