@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -16,7 +17,7 @@ import pyarrow as pa
 from ingest.layout import LayoutError, NotALedger, detect_layout, find_period, find_scope
 from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signature
 from ingest.periods import Period
-from ingest.readers import SUPPORTED_SUFFIXES, FileError, Sheet, read_sheets, sha256_of
+from ingest.readers import CSV_SUFFIXES, SUPPORTED_SUFFIXES, FileError, Sheet, read_sheets, sha256_of
 from ingest.schema import AUDIT_TABLES, ensure_schema
 from ingest.spec import load_specs
 from ingest.sql_parsers import install_macros
@@ -168,8 +169,14 @@ class ReadAhead:
             self.position += 1
 
     def _read(self, path: Path) -> FileRead:
+        data = None
         try:
-            sha = sha256_of(path)
+            # a CSV file is read once, to hash it and to parse it
+            if path.suffix.lower() in CSV_SUFFIXES and path.stat().st_size <= self.max_file_bytes:
+                data = path.read_bytes()
+                sha = hashlib.sha256(data).hexdigest()
+            else:
+                sha = sha256_of(path)
         except OSError as exc:
             return FileRead("", fault=exc)
         if sha in self.known or sha in self.seen:
@@ -177,7 +184,7 @@ class ReadAhead:
         self.seen.add(sha)
         read = FileRead(sha)
         try:
-            read.sheets = read_file(path, self.max_file_bytes, self.con)
+            read.sheets = read_file(path, self.max_file_bytes, self.con, data)
         except FileError as exc:
             read.error = str(exc)
         except Exception as exc:  # reported on the file by the loading thread
@@ -185,14 +192,15 @@ class ReadAhead:
         return read
 
 
-def read_file(path: Path, max_file_bytes: int, con: duckdb.DuckDBPyConnection | None = None) -> list[Sheet]:
-    """The sheets of a file, or FileError saying why it cannot be read (`con`: see read_sheets)."""
+def read_file(path: Path, max_file_bytes: int, con: duckdb.DuckDBPyConnection | None = None,
+              data: bytes | None = None) -> list[Sheet]:
+    """The sheets of a file, or FileError saying why it cannot be read (`con`, `data`: see read_sheets)."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise FileError(f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）")
     size = path.stat().st_size
     if size > max_file_bytes:
         raise FileError(f"文件过大（{size / 1e6:.1f} MB，上限 {max_file_bytes / 1e6:.0f} MB）")
-    return read_sheets(path, con)
+    return read_sheets(path, con, data)
 
 
 class Batches:

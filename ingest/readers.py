@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import fastexcel
+import numpy as np
 import pyarrow as pa
 
 BLANK_LINE = re.compile(r"^\r?$", re.MULTILINE)
@@ -164,18 +165,20 @@ def _has_blank_lines(data: bytes) -> bool:
             or data.find(b"\n\r\n", 0, end) >= 0)
 
 
-def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> Iterator[Sheet]:
-    """`con`: a connection to read with (a fresh in-memory database costs ~10 ms a file)."""
-    data = path.read_bytes()
+def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: bytes | None = None) -> Iterator[Sheet]:
+    """`con`: a connection to read with (a fresh in-memory database costs ~10 ms a file); `data`:
+    the file's bytes, when the caller has read them already (to hash them)."""
+    data = path.read_bytes() if data is None else data
     if not data or data.isspace():
         raise FileError("文件为空")
     # A file DuckDB can read as it is (UTF-8 without BOM: DuckDB rejects invalid UTF-8 itself) is
     # not decoded in Python first: validating 10 MB there costs a fifth of the whole read.
     encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     tail = data[-65536:].decode(encoding, errors="ignore")
-    line_count = data.count(b"\n") + 1
+    line_count = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10)) + 1  # 3x bytes.count
     _refuse_if_cut_off(tail, line_count)
-    head = data[: 1 << 20].decode(encoding, errors="ignore").splitlines()[:500]
+    head_bytes = data[:65536] if data.count(b"\n", 0, 65536) >= 500 else data[: 1 << 20]
+    head = head_bytes.decode(encoding, errors="ignore").splitlines()[:500]
     width = max(line.count(",") for line in head) + 1
     table = None
     if encoding == "utf-8":
@@ -225,13 +228,14 @@ def _duckdb_csv(path: Path, width: int, con: duckdb.DuckDBPyConnection | None) -
             con.close()
 
 
-def read_sheets(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> list[Sheet]:
-    """The sheets of a workbook or CSV file. `con`: a DuckDB connection CSV files may be read with."""
+def read_sheets(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: bytes | None = None) -> list[Sheet]:
+    """The sheets of a workbook or CSV file. `con`: a DuckDB connection CSV files may be read with;
+    `data`: a CSV file's bytes, if read already."""
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise FileError("文件为空（0字节）")
     if suffix in EXCEL_SUFFIXES:
         return list(read_excel(path))
     if suffix in CSV_SUFFIXES:
-        return list(read_csv(path, con))
+        return list(read_csv(path, con, data))
     raise FileError(f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）")
