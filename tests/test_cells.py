@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.cells import cell_flags, code_of, first_bytes, nothing, only_bytes, rows_containing
-from ingest.loader import NUMBER_BYTES
+from ingest.loader import NUMBER_BYTES, _round
 from ingest.sql_parsers import NEEDS_NORM, NULL_TOKENS, install_macros
 from ingest.text import normalise_cell, normalise_cells
 
@@ -89,7 +89,7 @@ def test_byte_level_tests_find_every_cell(values: list[str | None], cut: int) ->
     assert only_bytes(arr, b"0123456789") == all(v is None or (v.isascii() and v.isdigit()) or v == "" for v in seen)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from(NUMBER_BYTES.decode()), min_size=1, max_size=12),
                 min_size=1, max_size=40))
 def test_what_arrow_reads_as_a_number_duckdb_reads_as_the_same_number(values: list[str]) -> None:
@@ -105,7 +105,7 @@ def test_what_arrow_reads_as_a_number_duckdb_reads_as_the_same_number(values: li
         assert d == a, v
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(NULL_TOKENS), cells.filter(bool),
                           st.sampled_from(NULL_TOKENS).map(lambda t: t + "1"), st.just("N/A ")),
                 min_size=1, max_size=30))
@@ -115,3 +115,17 @@ def test_cells_that_mean_nothing_are_those_the_sql_rule_names(values: list[str |
     con.register("v", pa.table({"i": list(range(len(values))), "s": pa.array(values, pa.string())}))
     expected = [r[0] for r in con.execute("SELECT wh_is_null_token(s) FROM v ORDER BY i").fetchall()]
     assert list(nothing(pa.array(values, pa.string()), NULL_TOKENS)) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                          st.floats(-1e6, 1e6).map(lambda x: round(x, 5))), min_size=1, max_size=50))
+def test_rounding_as_the_loader_writes_it_equals_duckdbs_round(values: list[float]) -> None:
+    values += [0.00005, 0.00015, 1.00005, -0.00005, 2.5e-7, 1e306, -1e306]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v AS SELECT unnest(?::DOUBLE[]) AS x", [values])
+    for digits, kind in ((4, "DECIMAL(18,4)"), (6, "DECIMAL(9,6)")):
+        [(differ,)] = con.execute(
+            f"SELECT count(*) FILTER (WHERE TRY_CAST(round(x, {digits}) AS {kind}) "
+            f"IS DISTINCT FROM TRY_CAST({_round('x', digits)} AS {kind})) FROM v").fetchall()
+        assert differ == 0
