@@ -177,14 +177,14 @@ class BatchLoader:
     """
 
     typed_plain = True  # columns of plain cells skip the parsers (plain_columns); tests turn it off
-    read_numbers: dict[str, pa.Array]  # plain numeric columns as Arrow read them (plain_columns)
+    as_read: dict[str, pa.Array]  # plain columns as Arrow read them: numbers, words' positions (plain_columns)
 
     def __init__(self, con: duckdb.DuckDBPyConnection, items: list[Pending]):
         self.con = con
         self.items = items
         self.layout = items[0].layout  # all items share its signature
         self.spec: LedgerSpec = self.layout.spec
-        self.read_numbers = {}
+        self.as_read = {}
 
     # ---- stage 1: normalise and classify rows (Arrow and numpy) -------------------------
     def classify(self, cells: Cells) -> pa.Table:
@@ -200,11 +200,14 @@ class BatchLoader:
         hits = np.zeros(n, dtype=np.int32)
         for m in L.columns:  # a header repeated: its words in two cells or more
             word = compact(m.header.split("_")[-1])
-            hit = pc.fill_null(pc.equal(text[m.index], word), False).to_numpy(zero_copy_only=False)
+            same = pc.equal(text[m.index], word)
             at, values = cells.normalised[m.index]
             if len(at):  # clean cells hold no space; normalised ones may ("项 目")
+                hit = pc.fill_null(same, False).to_numpy(zero_copy_only=False)
                 hit[at] = [v is not None and v.replace(" ", "") == word for v in values]
-            hits += hit
+                hits += hit
+            elif pc.any(same).as_py():  # most columns repeat their header nowhere
+                hits += pc.fill_null(same, False).to_numpy(zero_copy_only=False)
         kind = np.full(n, DATA, dtype=np.int8)
         group = self._group_rows(text, n)
         kind[group] = GROUP
@@ -302,7 +305,8 @@ class BatchLoader:
         content = keep & (kind != BLANK) & (kind != HEADER) & (kind != FOOTNOTE)
         cols: dict[str, pa.Array] = {}
         group = _running_last(np.where(content & (kind == GROUP), idx, -1))
-        group_label = _take_within(stage1.column("group_text"), group, starts)
+        group_label = (_take_within(stage1.column("group_text"), group, starts) if (group >= 0).any()
+                       else pa.nulls(len(kind), pa.string()))
         for m in self.layout.columns:
             name = m.spec.name
             col = stage1.column("n_" + name)
@@ -322,7 +326,7 @@ class BatchLoader:
             "label_text": stage1.column("label_text"),
             "__group_label": group_label,
             **cols,
-            **{c: stage1.column(c) for c in stage1.column_names if c.startswith("d_")},  # plain_columns
+            **{c: stage1.column(c) for c in stage1.column_names if c.startswith(("d_", "x_"))},  # plain_columns
         })
         return table if content.all() else table.filter(pa.array(content))
 
@@ -353,18 +357,20 @@ class BatchLoader:
 
         A numeric column with a byte no number has (约, 万, a comma) is not plain. The others are
         read as numbers by Arrow (~2 ms a column): what Arrow reads, DuckDB's cast reads as the same
-        number (tests/test_cells.py), so stage 2 types these numbers (`d_<col>`, returned by name)
-        instead of reading the text again. A column Arrow cannot read whole ("1_000", which DuckDB
-        reads) is asked of DuckDB (~4 ms a column)."""
+        number (tests/test_cells.py), so stage 2 types these numbers (`d_<col>`) instead of reading
+        the text again. A column Arrow cannot read whole ("1_000", which DuckDB reads) is asked of
+        DuckDB (~4 ms a column). Returned with the plain columns: by name, what was read (numbers;
+        for an enum, the position of each cell's word)."""
         if not self.typed_plain:
             return set(), {}
         plain, ask, read = set(), [], {}
         for m in self._gated():
             c, n = m.spec, one_array(stage1.column("n_" + m.spec.name))
             if c.type not in NUMERIC:
-                words = pa.array([k for k, _ in self._enum_words(c)], pa.string())
-                if pc.all(pc.or_(pc.is_null(n), pc.is_in(n, value_set=words))).as_py() is not False:  # None: no rows
+                found = pc.index_in(n, value_set=pa.array([k for k, _ in self._enum_words(c)], pa.string()))
+                if found.null_count == n.null_count:  # every word one of the column's
                     plain.add(c.name)
+                    read[c.name] = found
             elif only_bytes(n, NUMBER_BYTES):
                 try:
                     numbers = pc.cast(n, pa.float64())
@@ -384,7 +390,7 @@ class BatchLoader:
         """The value stage 2's parser gives a plain cell of column `m` (see `plain_columns`), from
         the number Arrow read (`d_<col>`) or else DuckDB's."""
         c, n = m.spec, _q("m_" + m.spec.name)
-        d = _q("d_" + c.name) if c.name in self.read_numbers else f"try_cast({n} AS DOUBLE)"
+        d = _q("d_" + c.name) if c.name in self.as_read else f"try_cast({n} AS DOUBLE)"
         if c.type == "amount":
             return f"TRY_CAST({_round(f'{d} * {_factor(m)}', 4)} AS DECIMAL(18,4))"
         if c.type == "decimal":
@@ -519,7 +525,7 @@ class BatchLoader:
                 z = pa.array(nothing(one_array(text), NULL_TOKENS))
                 if c.name in empty:
                     rows = rows.append_column("z_" + c.name, z)
-            if c.name in self.read_numbers:  # stage 2 reads the number (`d_<col>`), not the text
+            if c.name in self.as_read and c.type in NUMERIC:  # stage 2 reads the number (`d_<col>`)
                 rows = rows.drop_columns(["m_" + c.name])
             if c.name not in in_arrow:
                 continue
@@ -529,7 +535,8 @@ class BatchLoader:
                 words = self._enum_words(c)
                 lit = (pa.array([v in (True, "true", "True", 1) for _, v in words], pa.bool_()) if c.type == "bool"
                        else pa.array([str(v) for _, v in words], pa.string()))
-                values[c.name] = lit.take(pc.index_in(text, value_set=pa.array([k for k, _ in words], pa.string())))
+                values[c.name] = lit.take(rows.column("x_" + c.name))  # the word's position (plain_columns)
+                rows = rows.drop_columns(["x_" + c.name])
             rows = rows.drop_columns(["m_" + c.name])
         return rows, values
 
@@ -578,9 +585,9 @@ class BatchLoader:
             # a table, not the registered view: later statements join it many times
             con.execute("CREATE OR REPLACE TEMP TABLE batch_meta AS SELECT * FROM batch_meta_src")
             stage1 = self.classify(cells)
-            plain, self.read_numbers = self.plain_columns(stage1)
-            for name, numbers in self.read_numbers.items():
-                stage1 = stage1.append_column("d_" + name, numbers)
+            plain, self.as_read = self.plain_columns(stage1)
+            for name, values in self.as_read.items():
+                stage1 = stage1.append_column(("d_" if pa.types.is_floating(values.type) else "x_") + name, values)
             starts = _sheet_starts(sheet_of)
             kind, counted = self.row_kinds(stage1, sheet_of, starts)
             rows = self.parse_input(stage1, kind, counted, src, sheet_of, starts)
