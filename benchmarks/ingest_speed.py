@@ -7,7 +7,9 @@
   raw.investment_ledger with lineage and a cast per number, no cleaning, no checks, no quarantine
 - waterwh ingest of the xlsx and of the CSV: layout detection, cleaning, parsing, lineage, loading
 
-Usage: python -m benchmarks.ingest_speed [--rows 100000] [--repeat 3]
+Each measurement is the best of `--repeat` rounds in which the readers take turns.
+
+Usage: python -m benchmarks.ingest_speed [--rows 100000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -87,12 +90,19 @@ FLOOR = "floor: read_csv + typed INSERT into the raw table, no cleaning (csv)"
 
 
 def best_of(repeat: int, fn) -> float:
-    times = []
+    return min(best_of_each(repeat, {"": fn})[""])
+
+
+def best_of_each(repeat: int, fns: dict[str, Callable[[], None]]) -> dict[str, list[float]]:
+    """Each function's times over `repeat` rounds, the functions taking turns within a round:
+    a ratio of two of them is not skewed by the machine slowing down between them."""
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
 
 
 def naive_pandas(xlsx: Path) -> None:
@@ -144,15 +154,17 @@ def waterwh_ingest(path: Path) -> None:
     con.close()
 
 
-def measure(n: int = 100_000, repeat: int = 3, skip_naive: bool = False) -> dict:
+def measure(n: int = 100_000, repeat: int = 5, skip_naive: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as d:
         xlsx, csv = write_files(Path(d), n)
-        res = {}
-        res["bare fastexcel → Arrow (xlsx)"] = best_of(repeat, lambda: bare_fastexcel(xlsx))
-        res["waterwh ingest (xlsx)"] = best_of(repeat, lambda: waterwh_ingest(xlsx))
-        res["DuckDB read_csv (csv)"] = best_of(repeat, lambda: duckdb_read_csv(csv))
-        res[FLOOR] = best_of(repeat, lambda: raw_table_floor(csv))
-        res["waterwh ingest (csv)"] = best_of(repeat, lambda: waterwh_ingest(csv))
+        times = best_of_each(repeat, {
+            "bare fastexcel → Arrow (xlsx)": lambda: bare_fastexcel(xlsx),
+            "waterwh ingest (xlsx)": lambda: waterwh_ingest(xlsx),
+            "DuckDB read_csv (csv)": lambda: duckdb_read_csv(csv),
+            FLOOR: lambda: raw_table_floor(csv),
+            "waterwh ingest (csv)": lambda: waterwh_ingest(csv),
+        })
+        res = {name: min(t) for name, t in times.items()}
         if not skip_naive:
             # Last: its 20 s of openpyxl objects leave the process ~15% slower for whatever runs next.
             res["naive pandas+openpyxl (xlsx)"] = best_of(1, lambda: naive_pandas(xlsx))
@@ -173,7 +185,7 @@ def measure(n: int = 100_000, repeat: int = 3, skip_naive: bool = False) -> dict
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()

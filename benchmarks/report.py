@@ -97,7 +97,8 @@ def write_report(results: dict, out: Path) -> None:
         ing = results["ingest"]
         r = ing["ratios"]
         naive = r["xlsx: waterwh vs naive (×, higher is better)"]
-        lines += [f"## Ingest speed ({ing['rows']:,} rows × {ing['columns']} columns, one ledger, best of 3)", "",
+        size = f"{ing['rows']:,} rows × {ing['columns']} columns"
+        lines += [f"## Ingest speed ({size}, one ledger, best of 5 rounds taken in turns)", "",
                   *_measured(ing, m),
                   *_table(["reader", "seconds", "rows/s"],
                           [[k, v["seconds"], f"{v['rows_per_s']:,}"] for k, v in ing["results"].items()]),

@@ -145,7 +145,7 @@ def main() -> None:
 
     if "ingest" not in skip:
         say("ingest speed (100,000 rows × 12 columns)")
-        results["ingest"] = {**ingest_speed.measure(100_000, 3), "machine": here}
+        results["ingest"] = {**ingest_speed.measure(100_000, 5), "machine": here}
     if scales:
         results["nightly"] = []
         for scale in scales:
