@@ -160,3 +160,16 @@ def nothing(arr: pa.Array, tokens: tuple[str, ...]) -> np.ndarray:
         words = set(tokens)
         out[maybe] = [v in words for v in arr.take(pa.array(maybe)).to_pylist()]
     return out
+
+
+def has_text(column: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any cell holds a character that is not whitespace (Python's `str.strip` sense):
+    the cells' bytes decoded together, instead of a Python string per cell."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        if chunk.null_count:  # a NULL's slot may hold bytes
+            chunk = pc.fill_null(chunk, "")
+        _, data, filled = _buffers(chunk)
+        if filled.any() and not data.tobytes().decode("utf-8", "replace").isspace():
+            return True
+    return False

@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest.layout import LayoutError, NotALedger, detect_layout, find_period, find_scope
+from ingest.cells import has_text
+from ingest.layout import LayoutCache, LayoutError, NotALedger, detect_layout, find_period, find_scope
 from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signature
 from ingest.periods import Period
 from ingest.readers import CSV_SUFFIXES, SUPPORTED_SUFFIXES, FileError, Sheet, read_sheets, sha256_of
@@ -90,7 +91,7 @@ def ingest_paths(
         batches = Batches(con)
         results: list[FileResult] = []
         specs = load_specs()
-        known_headers: dict[str, bool] = {}  # header recognition, shared by every sheet of this run
+        layouts = LayoutCache()  # header recognition, shared by every sheet of this run
         loaded_before = {r[0] for r in con.execute(
             "SELECT DISTINCT sha256 FROM audit.file_loads WHERE status <> 'unchanged'").fetchall()}
         reads.skip(loaded_before)
@@ -105,7 +106,7 @@ def ingest_paths(
             else:
                 loaded_before.add(sha)  # the same content twice in one night is loaded once
                 try:
-                    for item in _read(path, read, result, period, stamp, specs, known_headers):
+                    for item in _read(path, read, result, period, stamp, specs, layouts):
                         batches.add(item)
                 except Exception as exc:  # an unexpected fault in one file must not stop the others
                     _internal_error(result, exc)
@@ -255,7 +256,7 @@ def _read(
     period: Period | None,
     now: datetime,
     specs: tuple,
-    known_headers: dict[str, bool],
+    layouts: LayoutCache,
 ) -> list[Pending]:
     """Recognise the sheets of a file read; returns the sheets to load. Problems go on `result`."""
     if read.fault is not None:
@@ -274,7 +275,7 @@ def _read(
         sr = SheetResult(sheet.name, None, None, None)
         result.sheets.append(sr)
         try:
-            layout = detect_layout(head, specs, known_headers)
+            layout = detect_layout(head, specs, layouts)
         except NotALedger as exc:
             sr.note = f"不是台账，已跳过（{exc}）"
             sr.error = str(exc)  # an error only if no sheet of the file is a ledger (_finish_files)
@@ -373,8 +374,8 @@ def _has_rows_below(sheet: Sheet, header_last: int) -> bool:
     """Whether any non-blank cell follows the header (looked at in slices: a sheet may be tall)."""
     start = header_last + 1
     while start < sheet.height:
-        part = sheet.table.slice(start, 1000).to_pylist()
-        if any(isinstance(v, str) and v.strip() for row in part for v in row.values()):
+        part = sheet.table.slice(start, 1000)
+        if any(has_text(column) for column in part.columns):
             return True
         start += 1000
     return False

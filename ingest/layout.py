@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ingest.periods import Period, parse_period
@@ -19,6 +19,7 @@ SCAN_ROWS = 40
 # rows looked at below the best header found so far, in case a better reading starts there
 DATA_ROWS_AFTER_HEADER = 3
 _CJK = re.compile("[\u3400-\u9fff]")
+_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
 
 
 @dataclass
@@ -119,18 +120,53 @@ def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:
     return len(required) * 2 + len(names)
 
 
-def detect_layout(
-    rows: list[list[str]], specs: tuple[LedgerSpec, ...], known: dict[str, bool] | None = None
-) -> Layout:
-    """Find the best (spec, header rows) over the first rows of a sheet.
+@dataclass
+class LayoutCache:
+    """What recognising layouts learns in one run, kept across its sheets: a province's twelve
+    thousand ledgers are a few templates, and the same towns, names and amounts recur in every
+    one. Recognising a sheet cost ~2.5 ms without it, most of it matching the same header rows
+    against every spec again."""
 
-    `known`: cell text → whether it is a header of any of `specs`, kept by the caller across the
-    sheets of one run (the same towns, names and amounts recur in every ledger)."""
-    rows = [[nfkc(c) for c in r] for r in rows[:SCAN_ROWS]]
+    known: dict[str, bool] = field(default_factory=dict)  # cell text → a header of some spec
+    text: dict[str, str] = field(default_factory=dict)  # cell as read → nfkc
+    matches: dict[tuple[str, tuple[str, ...]], tuple[list[MappedColumn], list[tuple[int, str]]]] = field(
+        default_factory=dict)  # (spec, header row) → _match
+
+    LIMIT = 200_000  # entries a dict may hold before it starts again (bounds memory)
+
+    def nfkc(self, cell: str) -> str:
+        out = self.text.get(cell)
+        if out is None:
+            if len(self.text) > self.LIMIT:
+                self.text.clear()
+            out = self.text[cell] = nfkc(cell)
+        return out
+
+    def match(self, spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], list[tuple[int, str]]]:
+        """`_match`, remembered: shared, not to be changed (detect_layout copies the one it keeps)."""
+        key = (spec.ledger_type, tuple(headers))
+        found = self.matches.get(key)
+        if found is None:
+            if len(self.matches) > self.LIMIT:
+                self.matches.clear()
+            found = self.matches[key] = _match(spec, headers)
+        return found
+
+
+def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: LayoutCache | None = None) -> Layout:
+    """Find the best (spec, header rows) over the first rows of a sheet (`cache`: see LayoutCache)."""
+    cache = cache or LayoutCache()
+    raw = rows[:SCAN_ROWS]
+    rows = []  # normalised as the scan reaches them: it stops a few rows into the data
+
+    def row_at(i: int) -> list[str]:
+        while len(rows) <= i:
+            rows.append([cache.nfkc(c) for c in raw[len(rows)]])
+        return rows[i]
+
     best: Layout | None = None
-    if known is None:
-        known = {}
-    elif len(known) > 200_000:
+    known = cache.known
+    if len(known) > cache.LIMIT:
         known.clear()
 
     def is_known(cell: str) -> bool:
@@ -142,28 +178,33 @@ def detect_layout(
                 spec.matching_columns(c) for c in _candidates(cell) for spec in specs)
         return hit
 
-    for i, row in enumerate(rows):
+    for i in range(len(raw)):
         if best is not None and i > best.header_last + DATA_ROWS_AFTER_HEADER:
             break  # well into the data: the header is behind us (most of the 40 rows are data)
+        row = row_at(i)
         filled = sum(1 for c in row if c)
         if filled < 2:
             continue
         options = [(i, i, row)]
-        if i + 1 < len(rows):
-            options.append((i, i + 1, _flatten(row, rows[i + 1])))
+        if i + 1 < len(raw) and sum(1 for c in row_at(i + 1) if _NUMBER.fullmatch(c)) < 2:
+            # the row below as the lower half of a two-row header; a row with numbers is data
+            # (joined with a header row, its cells were new texts to match against every spec)
+            options.append((i, i + 1, _flatten(row, row_at(i + 1))))
         for first, last, headers in options:
             if sum(1 for h in headers if h and is_known(h)) < 2:
                 continue  # every spec needs at least two known headers
             for spec in specs:
-                mapped, unmapped = _match(spec, headers)
+                mapped, unmapped = cache.match(spec, headers)
                 score = _score(spec, mapped)
                 # Prefer the two-row reading only when it explains more columns.
                 if score and (best is None or score > best.score):
                     title = "\n".join(" ".join(c for c in r if c) for r in rows[:first])
                     best = Layout(spec, first, last, mapped, unmapped, title.strip(), score)
     if best is None:
-        message = _unknown_layout_message(rows, specs)
+        message = _unknown_layout_message([row_at(i) for i in range(len(raw))], specs)
         raise (NotALedger if message == NO_KNOWN_HEADER else LayoutError)(message)
+    best.columns = [replace(m, sets=dict(m.sets)) for m in best.columns]  # its own: units are set below
+    best.unmapped_headers = list(best.unmapped_headers)
     sheet_unit = unit_in_title(best.title)
     for m in best.columns:
         if m.unit is None and sheet_unit and m.spec.type == "amount":

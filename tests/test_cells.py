@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.cells import cell_flags, code_of, first_bytes, nothing, only_bytes, rows_containing
+from ingest.cells import cell_flags, code_of, first_bytes, has_text, nothing, only_bytes, rows_containing
 from ingest.loader import NUMBER_BYTES, _round
 from ingest.sql_parsers import NEEDS_NORM, NULL_TOKENS, install_macros
 from ingest.text import normalise_cell, normalise_cells
@@ -129,3 +129,11 @@ def test_rounding_as_the_loader_writes_it_equals_duckdbs_round(values: list[floa
             f"SELECT count(*) FILTER (WHERE TRY_CAST(round(x, {digits}) AS {kind}) "
             f"IS DISTINCT FROM TRY_CAST({_round('x', digits)} AS {kind})) FROM v").fetchall()
         assert differ == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(" \t\u3000\u00a0\x1c\u2028\ufeffa中"),
+                                             max_size=3)), max_size=8), st.integers(0, 4))
+def test_a_column_has_text_when_a_cell_has_more_than_whitespace(values: list[str | None], cut: int) -> None:
+    column = pa.chunked_array([pa.array(values[:cut], pa.string()), pa.array(values[cut:], pa.string())])
+    assert has_text(column) == any(v is not None and v.strip() for v in values)
