@@ -124,8 +124,7 @@ def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:
 class LayoutCache:
     """What recognising layouts learns in one run, kept across its sheets: a province's twelve
     thousand ledgers are a few templates, and the same towns, names and amounts recur in every
-    one. Recognising a sheet cost ~2.5 ms without it, most of it matching the same header rows
-    against every spec again."""
+    one. Remembering the matches of header rows takes recognising a sheet from ~0.5 to ~0.3 ms."""
 
     known: dict[str, bool] = field(default_factory=dict)  # cell text → a header of some spec
     text: dict[str, str] = field(default_factory=dict)  # cell as read → nfkc
