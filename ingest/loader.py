@@ -387,8 +387,9 @@ class BatchLoader:
         return plain, read
 
     def _plain_value(self, m: MappedColumn) -> str:
-        """The value stage 2's parser gives a plain cell of column `m` (see `plain_columns`), from
-        the number Arrow read (`d_<col>`) or else DuckDB's."""
+        """The value stage 2's parser gives a plain cell of numeric column `m` (see `plain_columns`;
+        enum columns of plain cells are typed in Arrow), from the number Arrow read (`d_<col>`) or
+        else DuckDB's."""
         c, n = m.spec, _q("m_" + m.spec.name)
         d = _q("d_" + c.name) if c.name in self.as_read else f"try_cast({n} AS DOUBLE)"
         if c.type == "amount":
@@ -401,7 +402,7 @@ class BatchLoader:
             is_pct = _is_pct(m)
             fraction = f"CASE WHEN {is_pct} AND {d} > 1 THEN {d} / 100 WHEN {d} > 1.5 THEN {d} / 100 ELSE {d} END"
             return f"TRY_CAST({_round(fraction, 6)} AS DECIMAL(9,6))"
-        return self._enum_case(n, self._enum_words(c), c.type, prefixes=False)
+        raise ValueError(f"no plain value for column {c.name} of type {c.type}")
 
     def parse_exprs(self, plain: set[str] = frozenset()) -> ParseSql:
         """The SQL of stage 2, from each column's effective text `m_<col>`.
@@ -532,9 +533,8 @@ class BatchLoader:
             if c.type == "text":
                 values[c.name] = pc.if_else(z, pa.scalar(None, text.type), text)
             else:  # the words of a plain column, as written
-                words = self._enum_words(c)
-                lit = (pa.array([v in (True, "true", "True", 1) for _, v in words], pa.bool_()) if c.type == "bool"
-                       else pa.array([str(v) for _, v in words], pa.string()))
+                lit = pa.array([_word_value(v, c.type) for _, v in self._enum_words(c)],
+                               pa.bool_() if c.type == "bool" else pa.string())
                 values[c.name] = lit.take(rows.column("x_" + c.name))  # the word's position (plain_columns)
                 rows = rows.drop_columns(["x_" + c.name])
             rows = rows.drop_columns(["m_" + c.name])
@@ -562,16 +562,15 @@ class BatchLoader:
         return sorted(((compact(k), v) for k, v in cls._enum_values(c).items()), key=lambda kv: -len(kv[0]))
 
     @staticmethod
-    def _enum_case(e: str, words: list[tuple[str, object]], kind: str, prefixes: bool = True) -> str:
+    def _enum_case(e: str, words: list[tuple[str, object]], kind: str) -> str:
         """`e`: the cell without spaces. Exact words first, then words the cell starts with."""
         def lit(v: object) -> str:
-            if kind == "bool":
-                return "TRUE" if v in (True, "true", "True", 1) else "FALSE"
-            return _sql_str(str(v))
+            value = _word_value(v, kind)
+            return ("TRUE" if value else "FALSE") if kind == "bool" else _sql_str(str(value))
 
         exact = " ".join(f"WHEN {e} = {_sql_str(k)} THEN {lit(val)}" for k, val in words)
         prefix = " ".join(f"WHEN starts_with({e}, {_sql_str(k)}) THEN {lit(val)}" for k, val in words)
-        return f"CASE {exact} {prefix if prefixes else ''} END"
+        return f"CASE {exact} {prefix} END"
 
     def run(self) -> None:
         """Load every sheet of the batch; fills each item's SheetResult counts."""
@@ -835,12 +834,22 @@ def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"SET threads = {int(threads)}")
 
 
+def _word_value(v: object, kind: str) -> object:
+    """The value an enum word stands for as its raw column holds it (bool: yes or no)."""
+    return v in (True, "true", "True", 1) if kind == "bool" else str(v)
+
+
+def _put(column: pa.Array, at: np.ndarray, values: list[str | None]) -> pa.Array:
+    """The column with the cells at `at` (ascending, as replace_with_mask takes them) set to `values`."""
+    mask = np.zeros(len(column), dtype=bool)
+    mask[at] = True
+    return pc.replace_with_mask(column, pa.array(mask), pa.array(values, column.type))
+
+
 def _text(column: pa.Array, at: np.ndarray, values: list[str | None], filled: np.ndarray) -> pa.Array:
     """The column with the cells at `at` replaced by their normalised `values`, NULL where not `filled`."""
-    if len(at):  # `at` ascending, as replace_with_mask takes the replacements
-        dirty = np.zeros(len(filled), dtype=bool)
-        dirty[at] = True
-        column = pc.replace_with_mask(column, pa.array(dirty), pa.array(values, column.type))
+    if len(at):
+        column = _put(column, at, values)
     if filled.all():
         return column
     return pc.if_else(pa.array(filled), column, pa.scalar(None, column.type))
@@ -866,12 +875,8 @@ def _sparse(values: dict[int, str], n: int) -> pa.Array:
     costs ~2 ms per 100,000 rows to convert)."""
     if not values:
         return pa.nulls(n, pa.string())
-    at = np.fromiter(values, dtype=np.int64, count=len(values))
-    mask = np.zeros(n, dtype=bool)
-    mask[at] = True
-    order = np.argsort(at)
-    return pc.replace_with_mask(pa.nulls(n, pa.string()), pa.array(mask),
-                                pa.array([values[int(i)] for i in at[order]], pa.string()))
+    at = np.sort(np.fromiter(values, dtype=np.int64, count=len(values)))
+    return _put(pa.nulls(n, pa.string()), at, [values[int(i)] for i in at])
 
 
 def _round(expr: str, digits: int) -> str:
