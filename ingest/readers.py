@@ -183,7 +183,7 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
     head_bytes = data[:65536] if data.count(b"\n", 0, 65536) >= 500 else data[: 1 << 20]
     head = head_bytes.decode(encoding, errors="ignore").split("\n")[:500]  # not splitlines: \x0b is a cell's
     width = max((line.count(",") for line in head), default=0) + 1
-    table = None
+    table, text = None, None
     rewrite = encoding != "utf-8"
     if len(data) <= SMALL_CSV:
         # A small file is decoded in Python first (~0.1 ms), not found to be GBK by a DuckDB read
@@ -212,10 +212,11 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
                 table = None
     if table is None:
         # Rewritten (blank lines marked) to a temporary UTF-8 copy DuckDB reads as it is.
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:  # DuckDB read it as UTF-8 and found blank lines; it is not
-            text = data.decode(detect_encoding(data))
+        if text is None:  # a small file is decoded already
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:  # DuckDB read it as UTF-8 and found blank lines; it is not
+                text = data.decode(detect_encoding(data))
         text = BLANK_LINE.sub(",", text.rstrip("\r\n"))  # no line after the last
         fd, name = tempfile.mkstemp(suffix=".csv")
         tmp = Path(name)
