@@ -141,6 +141,17 @@ class LayoutCache:
             out = self.text[cell] = nfkc(cell)
         return out
 
+    def is_header(self, cell: str, specs: tuple[LedgerSpec, ...]) -> bool:
+        """Whether the cell is a header of any spec: most scanned rows are data, and skip at once."""
+        hit = self.known.get(cell)
+        if hit is None:
+            if len(self.known) > self.LIMIT:
+                self.known.clear()
+            # every alias holds a Chinese character: numbers and dates are never headers
+            hit = self.known[cell] = bool(_CJK.search(cell)) and any(
+                spec.matching_columns(c) for c in _candidates(cell) for spec in specs)
+        return hit
+
     def match(self, spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], list[tuple[int, str]]]:
         """`_match`, remembered: shared, not to be changed (detect_layout copies the one it keeps)."""
         key = (spec.ledger_type, tuple(headers))
@@ -164,19 +175,6 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
         return rows[i]
 
     best: Layout | None = None
-    known = cache.known
-    if len(known) > cache.LIMIT:
-        known.clear()
-
-    def is_known(cell: str) -> bool:
-        """Whether the cell is a header of any spec: most scanned rows are data, and skip at once."""
-        hit = known.get(cell)
-        if hit is None:
-            # every alias holds a Chinese character: numbers and dates are never headers
-            hit = known[cell] = bool(_CJK.search(cell)) and any(
-                spec.matching_columns(c) for c in _candidates(cell) for spec in specs)
-        return hit
-
     for i in range(len(raw)):
         if best is not None and i > best.header_last + DATA_ROWS_AFTER_HEADER:
             break  # well into the data: the header is behind us (most of the 40 rows are data)
@@ -190,7 +188,7 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
             # (joined with a header row, its cells were new texts to match against every spec)
             options.append((i, i + 1, _flatten(row, row_at(i + 1))))
         for first, last, headers in options:
-            if sum(1 for h in headers if h and is_known(h)) < 2:
+            if sum(1 for h in headers if h and cache.is_header(h, specs)) < 2:
                 continue  # every spec needs at least two known headers
             for spec in specs:
                 mapped, unmapped = cache.match(spec, headers)
