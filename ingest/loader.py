@@ -857,8 +857,9 @@ def _text(column: pa.Array, at: np.ndarray, values: list[str | None], filled: np
 
 def _limit(m: MappedColumn) -> tuple[float, float]:
     """(factor, limit): a number d of numeric column `m` fits its raw column's type when
-    |d × factor| < limit (DECIMAL(18,4) in 万元, BIGINT, DECIMAL(9,6) as a fraction)."""
-    return {"amount": (_factor(m), 1e14), "int": (1.0, 9e18), "pct": (1.0, 99999.0)}.get(m.spec.type, (1.0, math.inf))
+    |d × factor| < limit (DECIMAL(18,4) in 万元, BIGINT, DECIMAL(9,6) as a fraction: a negative
+    percentage is kept as written, so -1000 does not fit; within ±999 every reading of it does)."""
+    return {"amount": (_factor(m), 1e14), "int": (1.0, 9e18), "pct": (1.0, 999.0)}.get(m.spec.type, (1.0, math.inf))
 
 
 def _plain_numbers(numbers: pa.Array, factor: float, limit: float) -> bool:

@@ -107,7 +107,8 @@ def test_what_arrow_reads_as_a_number_duckdb_reads_as_the_same_number(values: li
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(NULL_TOKENS), cells.filter(bool),
-                          st.sampled_from(NULL_TOKENS).map(lambda t: t + "1"), st.just("N/A ")),
+                          st.sampled_from(NULL_TOKENS).map(lambda t: t + "1"), st.just("N/A "),
+                          st.sampled_from(("新建", "扩建", "无效", "—/", "N/B", "#N/B", "——"))),
                 min_size=1, max_size=30))
 def test_cells_that_mean_nothing_are_those_the_sql_rule_names(values: list[str | None]) -> None:
     con = duckdb.connect()

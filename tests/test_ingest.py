@@ -228,7 +228,9 @@ def test_a_number_too_large_for_its_column_is_a_problem_of_the_cell(
     tmp_path: Path, con: duckdb.DuckDBPyConnection
 ) -> None:
     """Out of DECIMAL(18,4) (an amount), DECIMAL(9,6) (a percentage) or BIGINT: the cell is NULL and
-    quarantined with its value, the rest of the ledger loads (once an internal error on the file)."""
+    quarantined with its value, the rest of the ledger loads (once an internal error on the file).
+    A percentage of -1000 is a fraction of -1000, in a column of plain numbers too (once NULL without
+    a word: such a column had no checks)."""
     rows = investment_rows("青溪县2025年1-6月重点项目投资台账", [
         [*P1[:5], "1e20", *P1[6:], 150000],
         [*P2, 0.5],
@@ -239,6 +241,12 @@ def test_a_number_too_large_for_its_column_is_a_problem_of_the_cell(
                        ).fetchall()[0] == (None, None)
     issues = con.execute("SELECT column_name, raw_value, action FROM audit.quarantine ORDER BY 1").fetchall()
     assert issues == [("total_investment", "1e20", "cell_nulled"), ("ytd_completion_rate", "150000", "cell_nulled")]
+    rows = investment_rows("青溪县2025年1-6月重点项目投资台账", [[*P1, 0.5], [*P2, -1000]], None,
+                           header=[*INVESTMENT_HEADER, "完成率"])
+    [r] = ingest(con, write_xlsx(tmp_path / "negative.xlsx", {"Sheet1": rows}))
+    assert (r.status, r.total("rows_loaded"), r.total("cell_issues")) == ("loaded", 2, 1)
+    assert con.execute("SELECT raw_value FROM audit.quarantine WHERE load_id = ?", [r.load_id]).fetchall() == [
+        ("-1000",)]
 
 
 def test_schema_is_created_then_completed_with_columns_a_spec_added(con: duckdb.DuckDBPyConnection) -> None:
