@@ -143,7 +143,7 @@ def _refuse_if_cut_off(tail: str, line_count: int) -> None:
     `tail`: the end of the text (the last lines are enough); `line_count`: lines in the file."""
     if not tail or tail.endswith(("\n", "\r")):
         return
-    lines = tail.splitlines()
+    lines = re.split("\r\n|\r|\n", tail)  # not splitlines: \x0b, \x1c-\x1e, U+2028 are a cell's
     filled = [line for line in lines if line.strip()]
     if len(filled) < 2:
         return

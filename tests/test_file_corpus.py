@@ -155,6 +155,11 @@ CASES = [
                                          [("䶮镇𠀀渠道工程",)])]),
     Case("CSV cut off mid-row", csv("截断.csv", f"{TITLE}\n{CSV_HEADER}\n1,甲项目,城关镇,100,50,20\n2,乙项目,城关",
                                     "utf-8"), "failed", "文件不完整：最后一行（第4行）只有3列，上一行有6列"),
+    # U+2028 and \x0b end a line for str.splitlines, not for a CSV: the unended last line is whole
+    # (it was refused as cut off, its text after U+2028 taken for a line of one field)
+    Case("CSV whose unended last line holds a line separator", csv(
+        "备注换行.csv", f"{TITLE}\n{CSV_HEADER},备注\n1,甲项目,城关镇,100,50,20,\n"
+        "2,乙项目,城关镇,9,5,2,见附件\u2028第二页", "utf-8"), "loaded", None, (2, 2, 0, 0)),
     Case("legacy .xls", legacy_xls, "loaded", None, (2, 2, 0, 0)),
     Case("two ledgers in one workbook", xlsx("合并报送.xlsx", {"投资": investment_rows(TITLE, [P1]), "资金": FUNDING}),
          "loaded", None, (2, 2, 0, 0), [("SELECT count(*) FROM raw.funding_ledger", [(1,)])]),
