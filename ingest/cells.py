@@ -106,15 +106,19 @@ def first_bytes(arr: pa.Array) -> np.ndarray:
     gather (a CJK character is three bytes in UTF-8)."""
     offsets, data, filled = _buffers(arr)
     out = np.zeros(len(arr), dtype=np.uint32)
-    if len(data) == 0:
-        return out
-    start, end = offsets[:-1][filled], offsets[1:][filled]
+    if len(data):
+        out[filled] = _codes(offsets, data, filled)
+    return out
+
+
+def _codes(offsets: np.ndarray, data: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """`first_bytes` of the non-empty cells selected by `cells` (positions or a mask)."""
+    start, end = offsets[:-1][cells], offsets[1:][cells]
     padded = np.concatenate([data, np.zeros(2, dtype=np.uint8)])
     code = padded[start].astype(np.uint32) << 16
     code |= np.where(start + 1 < end, padded[start + 1], 0).astype(np.uint32) << 8
     code |= np.where(start + 2 < end, padded[start + 2], 0).astype(np.uint32)
-    out[filled] = code
-    return out
+    return code
 
 
 def code_of(text: str) -> int:
@@ -161,11 +165,7 @@ def nothing(arr: pa.Array, tokens: tuple[str, ...]) -> np.ndarray:
     maybe = np.flatnonzero(filled & length_ok[np.minimum(lengths, 255)])
     maybe = maybe[lead_ok[data[offsets[:-1][maybe]]]]
     if len(maybe):
-        padded = np.concatenate([data, np.zeros(2, dtype=np.uint8)])
-        at = offsets[:-1][maybe]
-        three = (padded[at].astype(np.int64) << 16 | padded[at + 1].astype(np.int64) << 8 | padded[at + 2])
-        three >>= 8 * (3 - np.minimum(lengths[maybe], 3))  # a shorter cell's bytes only
-        maybe = maybe[np.isin(three, [int.from_bytes(t[:3], "big") for t in encoded])]
+        maybe = maybe[np.isin(_codes(offsets, data, maybe), [code_of(t) for t in tokens])]
     if len(maybe):
         words = set(tokens)
         out[maybe] = [v in words for v in arr.take(pa.array(maybe)).to_pylist()]
