@@ -165,6 +165,15 @@ def _has_blank_lines(data: bytes) -> bool:
             or data.find(b"\n\r\n", 0, end) >= 0)
 
 
+def _decoded(data: bytes, encoding: str) -> tuple[str, str]:
+    """The file's text and its encoding: `encoding`, else the one `detect_encoding` finds."""
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        found = detect_encoding(data)
+        return data.decode(found), found
+
+
 SMALL_CSV = 1 << 20  # bytes: a file up to this size is checked in Python before DuckDB reads it
 
 
@@ -189,11 +198,7 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
         # A small file is decoded in Python first (~0.1 ms), not found to be GBK by a DuckDB read
         # that must then be done again (~4 ms): a third of a province's CSV ledgers are GBK. One
         # without quotes is split here: a DuckDB read costs ~3 ms whatever the file's size.
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            encoding = detect_encoding(data)
-            text = data.decode(encoding)
+        text, encoding = _decoded(data, encoding)
         table = _split_csv(text, width)
         if table is not None:
             yield Sheet(name=path.stem, table=table)
@@ -212,11 +217,8 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
                 table = None
     if table is None:
         # Rewritten (blank lines marked) to a temporary UTF-8 copy DuckDB reads as it is.
-        if text is None:  # a small file is decoded already
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:  # DuckDB read it as UTF-8 and found blank lines; it is not
-                text = data.decode(detect_encoding(data))
+        if text is None:  # a small file is decoded already; a large one DuckDB took for UTF-8 may not be
+            text, _ = _decoded(data, encoding)
         text = BLANK_LINE.sub(",", text.rstrip("\r\n"))  # no line after the last
         fd, name = tempfile.mkstemp(suffix=".csv")
         tmp = Path(name)
