@@ -302,7 +302,9 @@ def _read(
         sr.rows_read = sheet.height - layout.header_last - 1  # provisional, for progress; final after loading
         meta = {"load_id": result.load_id, "file_name": result.file_name, "sha256": result.sha256,
                 "loaded_at": now.replace(microsecond=0), "year": sr.period.end.year}
-        pending.append(Pending(sheet, layout, sr, result, meta))
+        # a percentage column's cells as Excel shows them ("110.5%" for a stored 1.105)
+        shown = sheet.percent_as_shown(m.index for m in layout.columns if m.spec.type == "pct")
+        pending.append(Pending(shown, layout, sr, result, meta))
     if not result.sheets:
         result.status, result.error = "failed", "文件中没有任何数据（所有工作表均为空）"
     return pending

@@ -99,6 +99,25 @@ def same_content_twice(d: Path) -> Path:
     return d / "good(1).xlsx"
 
 
+def percent_formatted(d: Path) -> Path:
+    """完成率 and 形象进度 as Excel percentages: the cells hold 1.105 and 0.6, the clerk sees 110.5%
+    and 60%; a 总投资 cell formatted as a percentage by mistake keeps the amount it holds."""
+    import xlsxwriter
+
+    path = d / "百分比格式.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    pct, pct0 = wb.add_format({"num_format": "0.00%"}), wb.add_format({"num_format": 9})
+    for r, row in enumerate(investment_rows(TITLE, [P1, P2], header=[*INVESTMENT_HEADER, "完成率(%)", "形象进度"])):
+        ws.write_row(r, 0, row)
+    for r, (rate, progress) in enumerate([(1.105, 0.6), ("95%", 0.25)], start=2):
+        ws.write(r, 12, rate, pct)
+        ws.write_number(r, 13, progress, pct0)
+    ws.write_number(2, 5, 9800, pct)
+    wb.close()
+    return path
+
+
 def correction(d: Path) -> Path:
     fixed = [*P1[:8], 1300, *P1[9:]]
     return write_xlsx(d / "good(更正).xlsx", {"S": investment_rows(TITLE, [fixed])})
@@ -197,6 +216,15 @@ CASES = [
         header=[f"{h}(亿元)" if h in ("总投资", "年度计划投资", "本月完成", "年度累计完成", "开工以来累计完成") else h
                 for h in INVESTMENT_HEADER])}), "loaded", None, (1, 1, 0, 0),
          [(AMOUNTS, [("丁项目", 4200, 1200, 8100)])]),
+    Case("percentages formatted in Excel", percent_formatted, "loaded", None, (2, 2, 0, 0),
+         [(f"SELECT total_investment, ytd_completion_rate, physical_progress FROM raw.investment_ledger "
+           f"WHERE {OTHERS} ORDER BY source_row", [(9800, 1.105, 0.6), (5200, 0.95, 0.25)])]),
+    # calamine's cells start at the first column holding a value: without column A the clerk was
+    # sent to G3 for the 年度计划投资 cell in H3
+    Case("a table that starts in column B", xlsx("从B列开始.xlsx", {"S": [
+        [None, TITLE], [None, *INVESTMENT_HEADER], [None, *P1[:6], "基本完工", *P1[7:]]]}), "loaded", None,
+         (1, 1, 0, 0), [("SELECT row_number, header, raw_value, column_letter FROM audit.quarantine",
+                         [(3, "年度计划投资", "基本完工", "H")])]),
     Case("Excel's lock file", lock_file, "absent"),
     Case("the same content under another name", same_content_twice, "unchanged", None, (0, 0, 0, 0),
          [("SELECT count(*) FROM raw.investment_ledger", [(2,)])]),
