@@ -118,6 +118,22 @@ def percent_formatted(d: Path) -> Path:
     return path
 
 
+def formula_errors(d: Path) -> Path:
+    """A broken sum (#REF!) in 年度累计完成 and 0/0 (#DIV/0!) in 完成率: calamine gives such cells
+    empty; the clerk sees the error and must be told."""
+    import xlsxwriter
+
+    path = d / "公式错误.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    for r, row in enumerate(investment_rows(TITLE, [P1, P2], header=[*INVESTMENT_HEADER, "完成率"])):
+        ws.write_row(r, 0, row)
+    ws.write_formula(2, 8, "=#REF!+H3", None, "#REF!")
+    ws.write_formula(3, 12, "=I4/0", None, "#DIV/0!")
+    wb.close()
+    return path
+
+
 def correction(d: Path) -> Path:
     fixed = [*P1[:8], 1300, *P1[9:]]
     return write_xlsx(d / "good(更正).xlsx", {"S": investment_rows(TITLE, [fixed])})
@@ -225,6 +241,10 @@ CASES = [
         [None, TITLE], [None, *INVESTMENT_HEADER], [None, *P1[:6], "基本完工", *P1[7:]]]}), "loaded", None,
          (1, 1, 0, 0), [("SELECT row_number, header, raw_value, column_letter FROM audit.quarantine",
                          [(3, "年度计划投资", "基本完工", "H")])]),
+    Case("formula errors in cells", formula_errors, "loaded", None, (2, 2, 0, 0),
+         [("SELECT row_number, column_name, raw_value, action, column_letter FROM audit.quarantine ORDER BY row_number",
+           [(3, "ytd_completed", "#REF!", "cell_nulled", "I"),
+            (4, "ytd_completion_rate", "#DIV/0!", "cell_nulled", "M")])]),
     Case("Excel's lock file", lock_file, "absent"),
     Case("the same content under another name", same_content_twice, "unchanged", None, (0, 0, 0, 0),
          [("SELECT count(*) FROM raw.investment_ledger", [(2,)])]),
