@@ -172,6 +172,13 @@ def nothing(arr: pa.Array, tokens: tuple[str, ...]) -> np.ndarray:
     return out
 
 
+def put_cells(column: pa.Array, at: np.ndarray | list[int], values: list[str | None]) -> pa.Array:
+    """The column with the cells at `at` (ascending, as replace_with_mask takes them) set to `values`."""
+    mask = np.zeros(len(column), dtype=bool)
+    mask[at] = True
+    return pc.replace_with_mask(column, pa.array(mask), pa.array(values, column.type))
+
+
 def has_text(column: pa.Array | pa.ChunkedArray) -> bool:
     """Whether any cell holds a character that is not whitespace (Python's `str.strip` sense):
     the cells' bytes decoded together, instead of a Python string per cell."""

@@ -21,7 +21,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.cells import cell_flags, code_of, first_bytes, nothing, one_array, only_bytes, rows_containing
+from ingest.cells import (
+    cell_flags,
+    code_of,
+    first_bytes,
+    nothing,
+    one_array,
+    only_bytes,
+    put_cells,
+    rows_containing,
+)
 from ingest.layout import Layout, MappedColumn
 from ingest.periods import Period, parse_period
 from ingest.readers import Sheet
@@ -839,17 +848,10 @@ def _word_value(v: object, kind: str) -> object:
     return v in (True, "true", "True", 1) if kind == "bool" else str(v)
 
 
-def _put(column: pa.Array, at: np.ndarray, values: list[str | None]) -> pa.Array:
-    """The column with the cells at `at` (ascending, as replace_with_mask takes them) set to `values`."""
-    mask = np.zeros(len(column), dtype=bool)
-    mask[at] = True
-    return pc.replace_with_mask(column, pa.array(mask), pa.array(values, column.type))
-
-
 def _text(column: pa.Array, at: np.ndarray, values: list[str | None], filled: np.ndarray) -> pa.Array:
     """The column with the cells at `at` replaced by their normalised `values`, NULL where not `filled`."""
     if len(at):
-        column = _put(column, at, values)
+        column = put_cells(column, at, values)
     if filled.all():
         return column
     return pc.if_else(pa.array(filled), column, pa.scalar(None, column.type))
@@ -877,7 +879,7 @@ def _sparse(values: dict[int, str], n: int) -> pa.Array:
     if not values:
         return pa.nulls(n, pa.string())
     at = np.sort(np.fromiter(values, dtype=np.int64, count=len(values)))
-    return _put(pa.nulls(n, pa.string()), at, [values[int(i)] for i in at])
+    return put_cells(pa.nulls(n, pa.string()), at, [values[int(i)] for i in at])
 
 
 def _round(expr: str, digits: int) -> str:

@@ -7,8 +7,9 @@ the format, the cell is given as the clerk sees it ("110.5%"), which every perce
 
 calamine (through fastexcel) does not expose number formats, so they are read from the package:
 the styles part names the cell formats (`cellXfs`) whose number format shows a percent sign; only
-a workbook that has one has its sheets scanned for cells of those formats (a regular expression
-over the sheet's XML, ~50 MB/s). Legacy .xls files keep their stored values.
+a workbook that has one has its sheets scanned for cells of those formats (regular expressions
+over the sheet's XML: ~0.1 ms for a few hundred rows, ~0.3 s for a column of 100,000 percentages,
+a third of it unzipping). Legacy .xls files keep their stored values.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ import duckdb
 import fastexcel
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from ingest.cells import put_cells
 from ingest.number_formats import PercentCells, percent_cells
 
 BLANK_LINE = re.compile(r"^\r?$", re.MULTILINE)
@@ -52,15 +52,13 @@ class Sheet:
         formatted as a percentage by mistake keeps the value stored)."""
         table = self.table
         for c in columns:
-            rows = [r for r in self.percent.get(c, ()) if r < table.num_rows and c < table.num_columns]
-            if not rows:
+            rows = [r for r in self.percent.get(c, ()) if r < table.num_rows]
+            if not rows or c >= table.num_columns:
                 continue
+            rows.sort()
             column = table.column(c).combine_chunks()
             shown = [_as_percent(v) for v in column.take(pa.array(rows)).to_pylist()]
-            mask = np.zeros(len(column), dtype=bool)
-            mask[rows] = True
-            column = pc.replace_with_mask(column, pa.array(mask), pa.array(shown, column.type))
-            table = table.set_column(c, table.field(c), column)
+            table = table.set_column(c, table.field(c), put_cells(column, rows, shown))
         return Sheet(self.name, table, self.percent)
 
     def head(self, n: int) -> list[list[str]]:
@@ -136,10 +134,7 @@ def _with_error_text(table: pa.Table, errors: list[tuple[int, int, str]]) -> pa.
         if column >= table.num_columns or not cells:
             continue
         rows = sorted(r for r in cells if r < table.num_rows)
-        mask = np.zeros(table.num_rows, dtype=bool)
-        mask[rows] = True
-        values = pc.replace_with_mask(table.column(column).combine_chunks(), pa.array(mask),
-                                      pa.array([cells[r] for r in rows], pa.string()))
+        values = put_cells(table.column(column).combine_chunks(), rows, [cells[r] for r in rows])
         table = table.set_column(column, table.field(column), values)
     return table
 
