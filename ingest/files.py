@@ -284,6 +284,9 @@ def _read(
             sr.error = str(exc)
             continue
         sr.ledger_type = layout.spec.ledger_type
+        if sheet.hidden:  # a copy kept out of sight (last month's, a draft) would count twice
+            sr.error = "隐藏的工作表，未入库（以可见的工作表为准；如需报送，请取消隐藏后重新报送）"
+            continue
         if not _has_rows_below(sheet, layout.header_last):
             # an empty template must not register as a version (it would supersede the real ledger)
             sr.error = "只有表头，没有数据行（空白模板？），请填写后重新报送"

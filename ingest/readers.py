@@ -41,6 +41,7 @@ class Sheet:
     name: str
     table: pa.Table  # string columns c0..cN: column i is spreadsheet column i + 1 (A), row i is row i + 1
     percent: PercentCells = field(default_factory=dict)  # numeric cells Excel shows as percentages
+    hidden: bool = False  # a hidden sheet: not what the clerk sends (an old copy, a list for drop-downs)
 
     @property
     def height(self) -> int:
@@ -59,7 +60,7 @@ class Sheet:
             column = table.column(c).combine_chunks()
             shown = [_as_percent(v) for v in column.take(pa.array(rows)).to_pylist()]
             table = table.set_column(c, table.field(c), put_cells(column, rows, shown))
-        return Sheet(self.name, table, self.percent)
+        return Sheet(self.name, table, self.percent, self.hidden)
 
     def head(self, n: int) -> list[list[str]]:
         part = self.table.slice(0, n).to_pylist()
@@ -113,7 +114,7 @@ def read_excel(path: Path) -> Iterator[Sheet]:
         table = _as_strings(pa.Table.from_batches([batch]), first)
         if errors is not None and errors.errors:
             table = _with_error_text(table, [(e.position[0], e.position[1] + first, e.detail) for e in errors.errors])
-        yield Sheet(name=name, table=table, percent=percent.get(name, {}))
+        yield Sheet(name=name, table=table, percent=percent.get(name, {}), hidden=sheet.visible != "visible")
 
 
 # calamine's names of Excel's error values

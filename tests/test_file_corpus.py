@@ -134,6 +134,22 @@ def formula_errors(d: Path) -> Path:
     return path
 
 
+def hidden_copy(d: Path) -> Path:
+    """Last month's sheet copied, hidden and forgotten: its rows would count next to the visible ones."""
+    import xlsxwriter
+
+    path = d / "带隐藏副本.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for name, rows in (("3月", [P1, P2]), ("3月 (2)", [P1]), ("下拉选项", None)):
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(investment_rows(TITLE, rows) if rows else [["县重点"], ["市重点"]]):
+            ws.write_row(r, 0, row)
+        if name != "3月":
+            ws.hide()
+    wb.close()
+    return path
+
+
 def correction(d: Path) -> Path:
     fixed = [*P1[:8], 1300, *P1[9:]]
     return write_xlsx(d / "good(更正).xlsx", {"S": investment_rows(TITLE, [fixed])})
@@ -245,6 +261,8 @@ CASES = [
          [("SELECT row_number, column_name, raw_value, action, column_letter FROM audit.quarantine ORDER BY row_number",
            [(3, "ytd_completed", "#REF!", "cell_nulled", "I"),
             (4, "ytd_completion_rate", "#DIV/0!", "cell_nulled", "M")])]),
+    Case("a hidden copy of the ledger", hidden_copy, "partial", "工作表「3月 (2)」: 隐藏的工作表，未入库", (2, 2, 0, 0),
+         [(f"SELECT source_sheet, count(*) FROM raw.investment_ledger WHERE {OTHERS} GROUP BY 1", [("3月", 2)])]),
     Case("Excel's lock file", lock_file, "absent"),
     Case("the same content under another name", same_content_twice, "unchanged", None, (0, 0, 0, 0),
          [("SELECT count(*) FROM raw.investment_ledger", [(2,)])]),
