@@ -103,8 +103,8 @@ def read_excel(path: Path) -> Iterator[Sheet]:
         raise FileError(_explain_excel_error(path, exc)) from exc
     for name in reader.sheet_names:
         try:
-            # Not eager (0.7 instead of 1.0 ms a small workbook): only this way come the cells
-            # holding an error (#DIV/0!, #REF!), which would otherwise arrive empty, unreported.
+            # Lazily (1.0 ms a small workbook; eagerly 0.7): only so come the cells holding an
+            # error (#DIV/0!, #REF!), which would otherwise arrive empty, unreported.
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
             first = min((c.absolute_index for c in sheet.available_columns()), default=0)
             batch, errors = sheet.to_arrow_with_errors()
@@ -132,7 +132,7 @@ def _with_error_text(table: pa.Table, errors: list[tuple[int, int, str]]) -> pa.
         text = EXCEL_ERRORS.get(found.group(1), f"#{found.group(1)}") if found else f"#错误（{detail}）"
         by_column.setdefault(column, {})[row] = text
     for column, cells in by_column.items():
-        if column >= table.num_columns or not cells:
+        if column >= table.num_columns:
             continue
         rows = sorted(r for r in cells if r < table.num_rows)
         values = put_cells(table.column(column).combine_chunks(), rows, [cells[r] for r in rows])
