@@ -167,3 +167,17 @@ def test_period_examples(text: str, start: date, end: date, kind: str) -> None:
 def test_no_period_is_none() -> None:
     assert parse_period("截至目前") is None
     assert parse_period("重点项目台账") is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(min_value=-999, max_value=999, allow_nan=False, allow_infinity=False), st.booleans())
+def test_a_percentage_cell_as_shown_reads_back_as_the_fraction_it_holds(
+    con: duckdb.DuckDBPyConnection, stored: float, header_pct: bool
+) -> None:
+    """An Excel percentage cell holding `stored` (a fraction) is given as shown ("110.5%" for 1.105,
+    readers._as_percent): the percent parser must read back `stored`, whatever the header says."""
+    from ingest.readers import _as_percent
+
+    shown = _as_percent(repr(stored))
+    assert shown is not None and shown.endswith("%")
+    assert one(con, f"wh_pct(wh_norm(?), {header_pct})", shown) == pytest.approx(stored, rel=1e-12, abs=1e-12)
