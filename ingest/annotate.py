@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from ingest.readers import read_sheets
+from ingest.readers import ZIP_EXCEL_SUFFIXES, read_sheets
 
 BAD_ROW = PatternFill("solid", fgColor="FFC7CE")  # light red: the row was not loaded
 BAD_CELL = PatternFill("solid", fgColor="FFEB9C")  # amber: the cell was set empty, the row loaded
@@ -27,7 +27,7 @@ def annotate(
     out: Path,
 ) -> Path:
     """problems: (sheet, row_number, column_letter or None, reason, action)."""
-    if source.suffix.lower() in (".xlsx", ".xlsm"):
+    if source.suffix.lower() in ZIP_EXCEL_SUFFIXES:
         wb = load_workbook(source)
     else:
         wb = Workbook()

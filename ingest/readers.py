@@ -27,7 +27,8 @@ from ingest.cells import put_cells
 from ingest.number_formats import PercentCells, percent_cells
 
 BLANK_LINE = re.compile(r"^\r?$", re.MULTILINE)
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+ZIP_EXCEL_SUFFIXES = {".xlsx", ".xlsm"}  # Office Open XML: a zip package
+EXCEL_SUFFIXES = ZIP_EXCEL_SUFFIXES | {".xls"}
 CSV_SUFFIXES = {".csv"}
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | CSV_SUFFIXES
 
@@ -54,12 +55,9 @@ class Sheet:
         table = self.table
         for c in columns:
             rows = [r for r in self.percent.get(c, ()) if r < table.num_rows]
-            if not rows or c >= table.num_columns:
-                continue
-            rows.sort()
-            column = table.column(c).combine_chunks()
-            shown = [_as_percent(v) for v in column.take(pa.array(rows)).to_pylist()]
-            table = table.set_column(c, table.field(c), put_cells(column, rows, shown))
+            if rows and c < table.num_columns:
+                stored = table.column(c).take(pa.array(rows)).to_pylist()
+                table = _set_cells(table, c, {r: _as_percent(v) for r, v in zip(rows, stored, strict=True)})
         return Sheet(self.name, table, self.percent, self.hidden)
 
     def head(self, n: int) -> list[list[str]]:
@@ -132,12 +130,18 @@ def _with_error_text(table: pa.Table, errors: list[tuple[int, int, str]]) -> pa.
         text = EXCEL_ERRORS.get(found.group(1), f"#{found.group(1)}") if found else f"#错误（{detail}）"
         by_column.setdefault(column, {})[row] = text
     for column, cells in by_column.items():
-        if column >= table.num_columns:
-            continue
-        rows = sorted(r for r in cells if r < table.num_rows)
-        values = put_cells(table.column(column).combine_chunks(), rows, [cells[r] for r in rows])
-        table = table.set_column(column, table.field(column), values)
+        table = _set_cells(table, column, cells)
     return table
+
+
+def _set_cells(table: pa.Table, column: int, cells: dict[int, str | None]) -> pa.Table:
+    """The table with column `column`'s cells at the rows of `cells` set to its texts (cells
+    outside the table ignored)."""
+    if column >= table.num_columns:
+        return table
+    rows = sorted(r for r in cells if r < table.num_rows)
+    values = put_cells(table.column(column).combine_chunks(), rows, [cells[r] for r in rows])
+    return table.set_column(column, table.field(column), values)
 
 
 def _open_excel(path: Path) -> dict[str, PercentCells]:
@@ -146,7 +150,7 @@ def _open_excel(path: Path) -> dict[str, PercentCells]:
     are not read)."""
     with path.open("rb") as f:
         head = f.read(8)
-    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+    if path.suffix.lower() not in ZIP_EXCEL_SUFFIXES:
         return {}
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         # An OLE container with an .xlsx name is how Excel stores encrypted workbooks.
@@ -169,7 +173,7 @@ def _open_excel(path: Path) -> dict[str, PercentCells]:
 def _refuse_if_corrupt(path: Path) -> None:
     """After calamine failed: a damaged part of the archive gets a clearer message than its error.
     (Checked only then: verifying every part up front costs as much as a fifth of the read.)"""
-    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+    if path.suffix.lower() not in ZIP_EXCEL_SUFFIXES:
         return
     try:
         with zipfile.ZipFile(path) as z:
