@@ -9,9 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 
-from ingest.periods import Period, parse_period
 from ingest.spec import ColumnSpec, LedgerSpec, normalise_header
 from ingest.text import compact, nfkc, unit_in_header, unit_in_title
 
@@ -247,32 +245,3 @@ def find_scope(*texts: str) -> str | None:
             if m:
                 return m.group(1)
     return None
-
-
-def find_period(title: str, sheet_name: str, file_stem: str) -> Period | None:
-    """Contract order: title rows, then sheet name, then file name."""
-    year_hint = _any_year(title, sheet_name, file_stem)
-    for text in (title, sheet_name, file_stem):
-        if text:
-            p = parse_period(text, default_year=year_hint)
-            if p:
-                return p
-    return None
-
-
-def _any_year(*texts: str) -> int | None:
-    for t in texts:
-        m = re.search(r"(20\d{2}|19\d{2})年?", t or "")
-        if m:
-            return int(m.group(1))
-    return None
-
-
-def period_override(value: str) -> Period:
-    m = re.fullmatch(r"(\d{4})-(\d{2})", value)
-    if not m:
-        raise ValueError(f"--period must look like YYYY-MM, got {value!r}")
-    from ingest.periods import month_end
-
-    y, mo = int(m.group(1)), int(m.group(2))
-    return Period(date(y, 1, 1), month_end(y, mo), "ytd", f"{y}年1-{mo}月 (--period)")

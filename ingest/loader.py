@@ -32,14 +32,13 @@ from ingest.cells import (
     rows_containing,
 )
 from ingest.layout import Layout, MappedColumn
-from ingest.periods import Period, parse_period
+from ingest.periods import Period, PeriodError, parse_period
 from ingest.readers import Sheet
 from ingest.spec import ColumnSpec, LedgerSpec
 from ingest.sql_parsers import NULL_TOKENS
 from ingest.text import compact, normalise_cells
 from waterwh.config import UNIT_TO_WAN
 
-CORRECTION_WORDS = re.compile(r"更正|修正|修订|更新|重报|v\d+|第[二三四]版", re.IGNORECASE)
 # Row tests of stage 1 (`classify`), on normalised text. `[\t\n\f\r ]` is what `\s` meant when
 # they were DuckDB regular expressions (RE2); Python's `\s` matches more.
 _FOOTNOTE_WORDS = ("注", "说明", "备注[:：]", "填报人", "填表人", "审核人", "制表人", "填报单位", "联系人", "负责人",
@@ -87,6 +86,8 @@ class FileResult:
     error: str | None = None
     loaded_at: datetime | None = None
     broken: bool = False  # an unexpected fault while loading: nothing of the file may stay loaded
+    supersedes: list[str] = field(default_factory=list)  # what this load replaced, in Chinese (versions.py)
+    superseded_by: list[str] = field(default_factory=list)  # files of the same night that replaced it
 
     def total(self, attr: str) -> int:
         return sum(getattr(s, attr) for s in self.sheets)
@@ -711,13 +712,14 @@ class BatchLoader:
                 f"SELECT {', '.join(select)} FROM sheet_parsed AS p JOIN batch_meta AS meta USING (__sheet) "
                 f"WHERE p.__kind = {DATA} AND NOT p.__reject"
             )
-        self._periods_per_row()
         self._quarantine([col for _, col in issues], parsed, data, rejected, src)
+        self._periods_per_row()
         if not data.all():  # a 合计, 小计, 其中 or group row
             self._reported_totals()
 
     def _periods_per_row(self) -> None:
-        """Period columns (e.g. 统计期) have few distinct values: parse them in Python once each."""
+        """Period columns (e.g. 统计期) have few distinct values: parse them in Python once each.
+        A cell naming no period, or one not understood, keeps its text and goes to quarantine."""
         for m in self.layout.columns:
             if m.spec.type != "period":
                 continue
@@ -727,15 +729,29 @@ class BatchLoader:
                 f"JOIN batch_meta AS meta ON meta.load_id = r.load_id AND meta.source_sheet = r.source_sheet "
                 f"WHERE r.{name}_label IS NOT NULL AND r.{name}_start IS NULL"
             ).fetchall()
+            where = (f"FROM batch_meta AS meta WHERE meta.load_id = r.load_id "
+                     f"AND meta.source_sheet = r.source_sheet AND meta.__year = ? AND r.{name}_label = ?")
             for label, year in labels:
-                p = parse_period(label, default_year=int(year))
+                try:
+                    p = parse_period(label, default_year=int(year))
+                    reason = None if p else f"「{label}」不是统计期（应为如「2025年1-3月」「上半年」「2025年度」）"
+                except PeriodError as exc:
+                    p, reason = None, f"统计期{exc}"
                 if p:
                     self.con.execute(
                         f"UPDATE raw.{self.spec.table} AS r SET {name}_start = ?, {name}_end = ?, {name}_type = ? "
-                        f"FROM batch_meta AS meta WHERE meta.load_id = r.load_id "
-                        f"AND meta.source_sheet = r.source_sheet AND meta.__year = ? AND r.{name}_label = ?",
-                        [p.start, p.end, p.type, year, label],
-                    )
+                        + where, [p.start, p.end, p.type, year, label])
+                    continue
+                cells = f"FROM raw.{self.spec.table} AS r, batch_meta AS meta " + where.removeprefix(
+                    "FROM batch_meta AS meta ")
+                for sheet, n in self.con.execute(f"SELECT meta.__sheet, count(*) {cells} GROUP BY 1",
+                                                 [year, label]).fetchall():
+                    self.items[sheet].result.cell_issues += n
+                self.con.execute(
+                    f"INSERT INTO audit.quarantine SELECT r.load_id, r.source_file, r.source_sheet, r.source_row, "
+                    f"?, ?, r.{name}_label, ?, 'cell_nulled', ?, ? {cells} ORDER BY r.source_sheet, r.source_row",
+                    [name, m.header, reason, self.spec.ledger_type, column_letter(m.index), year, label],
+                )
 
     def _quarantine(self, issue_cols: list[str], parsed: pa.Table, data: np.ndarray, rejected: np.ndarray,
                     src: pa.Table) -> None:

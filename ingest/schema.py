@@ -32,6 +32,8 @@ AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
         ("error", "VARCHAR"),
         ("loaded_at", "TIMESTAMP"),
         ("run_id", "VARCHAR"),
+        ("supersedes", "VARCHAR"),  # the ledgers this load replaced, and why (ingest/versions.py)
+        ("superseded_by", "VARCHAR"),  # the files that later replaced this load
     ],
     # One row per rejected row (action = row_rejected) or per nulled cell (action = cell_nulled).
     "quarantine": [
@@ -47,7 +49,8 @@ AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
         ("ledger_type", "VARCHAR"),
         ("column_letter", "VARCHAR"),  # the spreadsheet column (A, B, …) the clerk sees
     ],
-    # Versions of one ledger (type × scope × period); the newest load of a ledger is current.
+    # Versions of the ledgers of one type × scope × period: a load is current until a load of the same
+    # document (or of mostly the same rows) supersedes it; different documents stay current side by side.
     "ledger_versions": [
         ("ledger_key", "VARCHAR"),
         ("ledger_type", "VARCHAR"),
@@ -59,6 +62,8 @@ AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
         ("loaded_at", "TIMESTAMP"),
         ("version_no", "INTEGER"),
         ("is_current", "BOOLEAN"),
+        ("document", "VARCHAR"),  # the file name without correction marks (versions.document_of)
+        ("supersedes", "VARCHAR"),  # load ids this version replaced, comma-separated
     ],
     "runs": [
         ("run_id", "VARCHAR"),

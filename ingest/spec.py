@@ -80,6 +80,7 @@ class LedgerSpec:
     table: str
     columns: tuple[ColumnSpec, ...]
     label_columns: tuple[str, ...]
+    identity: tuple[str, ...]  # the columns that say what a row reports on (a project, a case…)
     group_row: dict[str, str] | None
     group_target: str | None
     group_is_subtotal: bool
@@ -178,12 +179,16 @@ def _load(path: Path) -> LedgerSpec:
             )
         )
     rows = doc.get("rows", {})
+    unknown = [c for c in rows.get("identity", []) if c not in doc["columns"]]
+    if not rows.get("identity") or unknown:
+        raise ValueError(f"{path.name}: rows.identity must name columns of the spec (unknown: {unknown})")
     return LedgerSpec(
         ledger_type=doc["ledger_type"],
         name_zh=doc["name_zh"],
         table=doc["table"],
         columns=tuple(cols),
         label_columns=tuple(rows.get("label_columns", [])),
+        identity=tuple(rows.get("identity", [])),
         group_row=rows.get("group_row"),
         group_target=rows.get("group_target"),
         group_is_subtotal=bool(rows.get("group_is_subtotal", False)),

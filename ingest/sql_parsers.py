@@ -7,8 +7,8 @@ Rules (domain.md section 3): NFKC-style full-width → ASCII, noise tokens (##pa
 [bookmark: …]) stripped, Unicode spaces collapsed; '—', '/', '-', '无' are empty (NULL, not 0);
 "约2395万元" → 2395 approx; "80余件" → 80 gt; "2万余次" → 20000 gt; "70％以上" → 0.70 ge;
 "不足6%" → 0.06 lt; Western and Chinese thousands separators; units in the cell override the
-header; Excel date serials (20000–60000) and Chinese dates; "6月底"/"10月上旬" with the year of
-the ledger.
+header; Excel date serials (20000–60000) and Chinese dates (numerals too); "5月10日", "6月底",
+"10月上旬" with the year of the ledger; deadlines "2024年上半年", "三季度", "年底".
 """
 
 from __future__ import annotations
@@ -29,6 +29,20 @@ _UNITS = (
     "|名|座|条|户|人|项|万|亿"
 )
 _COUNT_WORDS = "次|个|件|处|人|户|名|座|条|项"
+
+_CN_NUMERALS = "〇零○一二三四五六七八九十"
+
+
+def _cn_digits_sql(n: str) -> str:
+    """Chinese numerals of a date as digits, as SQL: numbers 10–31 ("三十一", "十二") spelt out by
+    cn2an, longest first, then each digit ("二〇二四" → 2024). Dates need no numbers beyond 31."""
+    import cn2an
+
+    expr = n
+    for value in sorted(range(10, 32), key=lambda v: -len(cn2an.an2cn(v))):
+        expr = f"replace({expr}, '{cn2an.an2cn(v := value)}', '{v}')"
+    return f"translate({expr}, '〇零○一二三四五六七八九', '001123456789')"
+
 
 MACROS = [
     # Normalised text: full-width → ASCII, noise tokens out, whitespace collapsed, '' → NULL.
@@ -94,13 +108,20 @@ MACROS = [
         WHEN wh_number_of(n, d) > 1.5 THEN wh_number_of(n, d) / 100
         ELSE wh_number_of(n, d) END""",
     "CREATE OR REPLACE MACRO wh_pct(n, header_is_pct) AS wh_pct_of(n, try_cast(n AS DOUBLE), header_is_pct)",
+    # Chinese numerals in a date ("二〇二四年十月", "九月底", "三十日") as digits.
+    f"CREATE OR REPLACE MACRO wh_cn_digits(n) AS {_cn_digits_sql('n')}",
     # "2023年6月底", "10月上旬": that month (in the ledger's year when none is written) on a given day.
     """CREATE OR REPLACE MACRO wh_month_day(n, year_hint, day_of_month) AS make_date(
         coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})', 1), '') AS INTEGER), year_hint),
         CAST(regexp_extract(n, '(\\d{1,2})\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前)?$', 1) AS INTEGER),
         day_of_month)""",
-    # Dates: Excel serials, ISO/Chinese/slashed dates, and "6月底"/"10月上旬" in the ledger's year.
-    """CREATE OR REPLACE MACRO wh_date(n, year_hint) AS CASE
+    # The year a date cell names, else the ledger's.
+    """CREATE OR REPLACE MACRO wh_year_of(n, year_hint) AS
+        coalesce(CAST(nullif(regexp_extract(n, '^(\\d{4})\\s*年', 1), '') AS INTEGER), year_hint)""",
+    # Dates as bureaus write them: Excel serials, ISO/Chinese/slashed dates, "5月10日" and "6月底"/
+    # "10月上旬" in the ledger's year, and deadlines: "2024年上半年" (June 30), "三季度" (quarter's
+    # end), "年底"/"2024年" (December 31). Chinese numerals are read as digits first.
+    """CREATE OR REPLACE MACRO wh_date_of(n, year_hint) AS CASE
         WHEN wh_is_null_token(n) THEN NULL
         WHEN regexp_full_match(n, '\\d{5}(\\.\\d+)?')
              AND CAST(n AS DOUBLE) BETWEEN 20000 AND 60000
@@ -111,13 +132,28 @@ MACROS = [
                 CAST(regexp_extract(n, '^\\d{4}\\s*[-/.年]\\s*(\\d{1,2})', 1) AS INTEGER),
                 CAST(regexp_extract(n, '^\\d{4}\\s*[-/.年]\\s*\\d{1,2}\\s*[-/.月]\\s*(\\d{1,2})', 1)
                     AS INTEGER)))
+        WHEN regexp_full_match(n, '\\d{1,2}\\s*月\\s*\\d{1,2}\\s*[日号]?')
+            THEN try(make_date(year_hint,
+                CAST(regexp_extract(n, '^(\\d{1,2})', 1) AS INTEGER),
+                CAST(regexp_extract(n, '月\\s*(\\d{1,2})', 1) AS INTEGER)))
         WHEN regexp_matches(n, '^(\\d{4}\\s*[年/.-])?\\s*\\d{1,2}\\s*月?(份)?(上旬|中旬|下旬|底|末|初|前|之前|$)')
             THEN try(CASE
                 WHEN regexp_matches(n, '上旬|初') THEN wh_month_day(n, year_hint, 10)
                 WHEN regexp_matches(n, '中旬') THEN wh_month_day(n, year_hint, 20)
                 ELSE last_day(wh_month_day(n, year_hint, 1))
                 END)
+        WHEN regexp_full_match(n, '(\\d{4}\\s*年度?)?\\s*[上下]半年\\s*(底|末|前|之前)?')
+            THEN make_date(wh_year_of(n, year_hint), CASE WHEN contains(n, '上') THEN 6 ELSE 12 END,
+                           CASE WHEN contains(n, '上') THEN 30 ELSE 31 END)
+        WHEN regexp_full_match(n, '(\\d{4}\\s*年度?)?\\s*第?\\s*[1-4]\\s*季度\\s*(底|末|前|之前)?')
+            THEN last_day(make_date(wh_year_of(n, year_hint),
+                3 * CAST(regexp_extract(n, '([1-4])\\s*季度', 1) AS INTEGER), 1))
+        WHEN regexp_full_match(n, '(\\d{4}\\s*年度?\\s*(底|末|内|前|之前)?|年\\s*(底|末|内))')
+            THEN make_date(wh_year_of(n, year_hint), 12, 31)
         END""",
+    f"""CREATE OR REPLACE MACRO wh_date(n, year_hint) AS CASE
+        WHEN regexp_matches(n, '[{_CN_NUMERALS}]') THEN wh_date_of(wh_cn_digits(n), year_hint)
+        ELSE wh_date_of(n, year_hint) END""",
     "CREATE OR REPLACE MACRO wh_rank(n) AS "
     "CAST(nullif(regexp_extract(n, '^第?\\s*(\\d+)', 1), '') AS INTEGER)",
     "CREATE OR REPLACE MACRO wh_rank_of(n) AS "

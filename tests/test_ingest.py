@@ -12,6 +12,8 @@ from tests.workbooks import INVESTMENT_HEADER, investment_rows, write_xlsx
 
 P1 = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", "县重点", 9800, 4200, 200, 1200, 8100, "在建", ""]
 P2 = ["2", "青石镇供水工程", "青石镇", "新建", "市重点", 5200, 1800, 100, 900, 900, "在建", "设计变更"]
+P3 = ["1", "龙潭水库除险加固", "龙潭镇", "续建", "县重点", 3000, 1000, 50, 400, 2100, "在建", ""]
+MARCH = "青溪县2025年1-3月台账"
 
 
 def ingest(con: duckdb.DuckDBPyConnection, *paths: Path):
@@ -60,7 +62,7 @@ def test_counts_reconcile_and_lineage(tmp_path: Path, con: duckdb.DuckDBPyConnec
 
 
 def test_same_file_twice_adds_nothing(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
-    f = write_xlsx(tmp_path / "inv.xlsx", {"Sheet1": investment_rows("青溪县2025年1-3月台账", [P1, P2])})
+    f = write_xlsx(tmp_path / "inv.xlsx", {"Sheet1": investment_rows(MARCH, [P1, P2])})
     ingest(con, f)
     [r] = ingest(con, f)
     assert r.status == "unchanged"
@@ -95,6 +97,66 @@ def test_correction_supersedes_and_keeps_history(tmp_path: Path, con: duckdb.Duc
         "SELECT file_name, version_no, is_current FROM audit.ledger_versions ORDER BY version_no"
     ).fetchall()
     assert versions == [(a.name, 1, False), (b.name, 2, False), ("青溪县投资台账2025年03月(第二版).xlsx", 3, True)]
+
+
+def test_different_ledgers_of_one_area_and_period_both_stay_current(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """Another department's ledger of the same type, area and period is no version of the first:
+    both stay current (it used to replace it silently, the survivor chosen by load order)."""
+    a = write_xlsx(tmp_path / "青溪县重点项目台账2025年03月.xlsx", {"S": investment_rows(MARCH, [P1, P2])})
+    b = write_xlsx(tmp_path / "青溪县农水项目台账2025年03月.xlsx", {"S": investment_rows(MARCH, [P3])})
+    results = ingest(con, tmp_path)
+    assert {r.file_name: r.supersedes for r in results} == {a.name: [], b.name: []}
+    assert sorted(con.execute(
+        "SELECT file_name, version_no, is_current, supersedes FROM audit.ledger_versions").fetchall()) == [
+        (b.name, 1, True, None), (a.name, 1, True, None)]
+
+
+def test_a_ledger_resent_under_another_name_supersedes_by_its_rows(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """Re-sent whole under a new name (no correction mark): the same projects make it a version."""
+    a = write_xlsx(tmp_path / "青溪县重点项目台账2025年03月.xlsx", {"S": investment_rows(MARCH, [P1, P2])})
+    ingest(con, a)
+    fixed = [*P2[:8], 950, *P2[9:]]
+    (tmp_path / "again").mkdir()
+    b = write_xlsx(tmp_path / "again" / "三月份投资完成情况（最后）.xlsx",
+                   {"S": investment_rows(MARCH, [P1, fixed])})
+    [r] = ingest(con, b)
+    assert r.supersedes == [f"替代「{a.name}」：其2行中有2行与本台账相同，视为同一台账重新报送"]
+    assert con.execute("SELECT file_name, version_no, is_current, supersedes IS NOT NULL FROM audit.ledger_versions "
+                       "ORDER BY version_no").fetchall() == [(a.name, 1, False, False), (b.name, 2, True, True)]
+    assert con.execute("SELECT file_name, supersedes, superseded_by FROM audit.file_loads ORDER BY loaded_at"
+                       ).fetchall() == [(a.name, None, f"「{b.name}」"), (b.name, r.supersedes[0], None)]
+
+
+def test_a_correction_supersedes_only_the_ledger_it_corrects(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """Two ledgers of one area and period, then a correction of one of them: the other stays."""
+    a = write_xlsx(tmp_path / "青溪县重点项目台账2025年03月.xlsx", {"S": investment_rows(MARCH, [P1, P2])})
+    b = write_xlsx(tmp_path / "青溪县农水项目台账2025年03月.xlsx", {"S": investment_rows(MARCH, [P3])})
+    fixed = [*P3[:8], 450, *P3[9:]]
+    c = write_xlsx(tmp_path / "青溪县农水项目台账2025年03月（更正）.xlsx",
+                   {"S": investment_rows(MARCH, [fixed])})
+    results = {r.file_name: r for r in ingest(con, tmp_path)}
+    assert results[c.name].supersedes == [f"替代「{b.name}」：文件名相同或为其更正版，是同一台账的新版本"]
+    assert results[b.name].superseded_by == [f"「{c.name}」"]
+    assert sorted(con.execute("SELECT file_name, is_current FROM audit.ledger_versions").fetchall()) == sorted(
+        [(a.name, True), (b.name, False), (c.name, True)])
+
+
+@pytest.mark.parametrize(("name", "document"), [
+    ("投资/青溪县台账2025年03月.xlsx", "投资/青溪县台账2025年03月"),
+    ("投资/青溪县台账2025年03月(更正).xlsx", "投资/青溪县台账2025年03月"),
+    ("投资/青溪县台账2025年03月（10.8修改）.xlsx", "投资/青溪县台账2025年03月"),
+    ("投资/青溪县台账2025年03月_v2.xlsx", "投资/青溪县台账2025年03月"),
+    ("投资/青溪县台账2025年03月 - 副本.xlsx", "投资/青溪县台账2025年03月"),
+    ("投资/青溪县台账2025年03月(1).xlsx", "投资/青溪县台账2025年03月"),
+    ("投资/青溪县台账2025年03月（最终版）.xlsx", "投资/青溪县台账2025年03月"),
+    ("投资/青溪县台账2025年03月（农水科）.xlsx", "投资/青溪县台账2025年03月(农水科)"),
+])
+def test_document_of_a_file_name(name: str, document: str) -> None:
+    from ingest.versions import document_of
+
+    assert document_of(name) == document
 
 
 def test_every_header_alias_holds_a_chinese_character() -> None:

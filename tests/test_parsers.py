@@ -78,7 +78,16 @@ def test_percent_forms(cell: str, header_pct: bool, expected: float | None) -> N
     [("45228", date(2023, 10, 29)), ("44386", date(2021, 7, 9)), ("2025-04-08 00:00:00", date(2025, 4, 8)),
      ("2025/4/8", date(2025, 4, 8)), ("2025年4月8日", date(2025, 4, 8)), ("2025.4.8", date(2025, 4, 8)),
      ("6月底", date(2025, 6, 30)), ("2024年10月上旬", date(2024, 10, 10)), ("10月下旬", date(2025, 10, 31)),
-     ("2025-13-45", None), ("下半年", None), ("—", None)],
+     ("2025-13-45", None), ("—", None), ("基本完工", None), ("2025年2月30日", None),
+     # deadlines as planned completions (issue: a half-year or quarter was quarantined as no date)
+     ("下半年", date(2025, 12, 31)), ("2024年上半年", date(2024, 6, 30)), ("三季度", date(2025, 9, 30)),
+     ("2024年第4季度末", date(2024, 12, 31)), ("年底", date(2025, 12, 31)), ("2026年底", date(2026, 12, 31)),
+     ("2026年", date(2026, 12, 31)),
+     # a day and month: the year is the ledger's
+     ("5月10日", date(2025, 5, 10)), ("5月10号", date(2025, 5, 10)), ("13月5日", None),
+     # Chinese numerals
+     ("九月底", date(2025, 9, 30)), ("十月中旬", date(2025, 10, 20)), ("二〇二四年十二月三十一日", date(2024, 12, 31)),
+     ("二零二四年三月", date(2024, 3, 31)), ("十一五期间", None)],
 )
 def test_dates(cell: str, expected: date | None) -> None:
     assert parse_values("date", [cell], year_hint=2025) == [expected]

@@ -18,7 +18,9 @@ def annotated_path(path: Path) -> Path:
     return path.with_name(path.stem + ANNOTATED_SUFFIX)
 
 
-def check_file(path: Path, period: Period | None, console: Console, out: Path | None = None) -> bool:
+def check_file(path: Path, period: Period | None, console: Console, out: Path | None = None,
+               published: Path | None = None) -> bool:
+    """`published`: the published warehouse, to say which loaded ledgers this one would supersede."""
     if not path.is_file():
         console.print(f"[red]{path}: no such file[/]")
         return False
@@ -28,6 +30,11 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
     if result.error:
         console.print(f"[red]✗ {result.error}[/]")
     failed = result.status == "failed"
+    if published is not None and published.exists() and not failed:
+        from ingest.versions import preview
+
+        for note in preview(con, result.load_id, str(published)):
+            console.print(f"[yellow]{note}[/]")
     for s in result.sheets:
         if s.note and not failed:
             console.print(f"工作表「{s.sheet}」: [yellow]{s.note}[/]")

@@ -31,7 +31,7 @@ def _settings(home: Path | None) -> Settings:
 def _period(value: str | None):
     if value is None:
         return None
-    from ingest.layout import period_override
+    from ingest.periods import period_override
 
     try:
         return period_override(value)
@@ -131,7 +131,7 @@ def check(
     Writes an annotated copy (FILE.检查标注.xlsx) with the bad cells highlighted and commented."""
     from waterwh.checkfile import check_file
 
-    ok = check_file(file, _period(period), console, out)
+    ok = check_file(file, _period(period), console, out, published=_settings(None).published_path)
     raise typer.Exit(0 if ok else 1)
 
 

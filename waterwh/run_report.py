@@ -109,6 +109,37 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
     else:
         lines.append("无。")
 
+    replaced = [(f.file_name, note) for f in r.files for note in f.supersedes]
+    lines += ["", f"## 更正与替代（{len(replaced)}）", ""]
+    lines += _table(["文件", "替代了"], [list(x) for x in replaced]) if replaced else ["无。"]
+    beside = _query(
+        db,
+        "SELECT ledger_key, string_agg(file_name, '、' ORDER BY file_name) FROM audit.ledger_versions "
+        "WHERE is_current GROUP BY ledger_key HAVING count(*) > 1 "
+        "AND bool_or(list_contains(?, load_id)) ORDER BY ledger_key LIMIT ?",
+        [load_ids, MAX_LISTED],
+    ) if load_ids else []
+    if beside:
+        lines += ["", "同类、同地区、同期的几份台账并存（不是彼此的版本，都已入库）：", ""]
+        lines += _table(["台账（类型｜地区｜报告期末）", "文件"], [list(b) for b in beside])
+
+    conflicts = _query(
+        db,
+        "SELECT ledger_type_zh, subject_name, area_name, period_end, measure_zh, value_used, source_file_used, "
+        "value_other, source_file_other, source_sheet_other, source_row_other FROM marts.rpt_conflicting_reports "
+        "ORDER BY period_end, ledger_type, subject_name, measure LIMIT ?",
+        [MAX_LISTED],
+    )
+    lines += ["", f"## 数据冲突（{len(conflicts)}）", ""]
+    if conflicts:
+        lines += ["同一项目或指标、同一期间，两份现行台账的数字不同；汇总表采用较新导入的一份，请核实：", ""]
+        lines += _table(
+            ["台账", "项目/指标", "地区", "期间止", "数据项", "采用值", "采用文件", "另一值", "另一文件",
+             "工作表", "行"],
+            [list(c) for c in conflicts])
+    else:
+        lines.append("无。")
+
     if r.briefing or r.briefing_note:
         lines += ["", "## 本月通报", ""]
         lines += [f"- `{p}`" for p in r.briefing]

@@ -8,7 +8,10 @@
     - values of unit % are fractions: a value above 1 is in points (85.77 → 0.8577), as a cell
       written "85.77%" already is (ingest divides it);
     - achievement_rate is direction-aware: actual / target when higher is better, target / actual
-      when lower is better (单位GDP用水量).
+      when lower is better (单位GDP用水量);
+    - when several current reports give one indicator × area × period (two ledgers of a district,
+      or one listing it twice), report_rank 1 is the most recently loaded: fct_indicator_value keeps
+      it, rpt_conflicting_reports lists where the others' values differ.
 #}
 
 with
@@ -106,6 +109,21 @@ converted as (
         end as actual_value_normalised
     from with_units
 
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by indicator_code, area_name, stat_period_start, stat_period_end
+            order by ledger_loaded_at desc, load_id desc, source_sheet, source_row
+        ) as report_rank,
+        count(*) over (
+            partition by indicator_code, area_name, stat_period_start, stat_period_end
+        ) as reports_in_period
+    from converted
+
 )
 
 select
@@ -155,5 +173,7 @@ select
     ledger_version_no,
     source_file,
     source_sheet,
-    source_row
-from converted
+    source_row,
+    report_rank,
+    reports_in_period
+from ranked

@@ -1,7 +1,9 @@
 {#
-    One row per ledger (ledger_key = type|scope|period): the load that audit.ledger_versions marks
-    current. Should ingest ever mark two loads of one ledger current, the newest wins here (and the
-    source test on audit.ledger_versions warns).
+    The current loads of every ledger (ledger_key = type|scope|period), as audit.ledger_versions
+    marks them: one row per ledger and load. A key may have several current loads when a district
+    sent different ledgers of one type, area and period (ingest/versions.py decides which load
+    supersedes which); facts then choose between their reports and rpt_conflicting_reports lists
+    figures that disagree.
 #}
 
 with
@@ -9,24 +11,6 @@ with
 ledger_versions as (
 
     select * from {{ ref('stg_audit__ledger_versions') }}
-
-),
-
-current_versions as (
-
-    select * from ledger_versions where is_current
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by ledger_key
-            order by version_no desc nulls last, version_loaded_at desc nulls last, load_id desc
-        ) as recency_rank
-    from current_versions
 
 )
 
@@ -40,5 +24,5 @@ select
     version_loaded_at,
     source_file,
     file_sha256
-from ranked
-where recency_rank = 1
+from ledger_versions
+where is_current

@@ -1,14 +1,14 @@
 {#
-    Investment ledger rows of current ledger versions, one per project × report period, with the
-    project identity resolved:
+    Investment ledger rows of current ledger versions, with the project identity resolved:
     - canonical project name through the alias seed;
     - area name → area code (known or synthetic);
     - project_key = md5(canonical name | area code), plus the 大项 and 序号 for masked names
       ("XXX水库" stands for four different reservoirs in one ledger);
     - the delay-reason categories of the row's 滞后原因 text.
-    If two current ledgers report the same project for the same period, the most recently
-    loaded one is kept and reports_in_period says how many there were.
-    source_row_hash fingerprints the row for the incremental fact.
+    When two current ledgers (or two rows of one) report the same project for the same period,
+    report_rank orders them, the most recently loaded first, and reports_in_period says how many
+    there were: the facts use report_rank 1, rpt_conflicting_reports lists where the others' figures
+    differ. source_row_hash fingerprints the row for the incremental fact.
 #}
 
 with
@@ -150,9 +150,9 @@ final as (
         source_file,
         source_sheet,
         source_row,
-        reports_in_period
+        reports_in_period,
+        report_rank
     from ranked
-    where report_rank = 1
 
 )
 

@@ -1,6 +1,7 @@
 {#
     Indicator values (current ledger versions): one row per indicator × area × statistical
-    period as reported. Monetary values are in 万元; other values keep their unit. achievement_rate
+    period as reported (of several reports of one, the most recently loaded: see
+    rpt_conflicting_reports). Monetary values are in 万元; other values keep their unit. achievement_rate
     is direction-aware (see int_indicator_values_normalised).
 #}
 
@@ -9,6 +10,7 @@ with
 indicator_values as (
 
     select * from {{ ref('int_indicator_values_normalised') }}
+    where report_rank = 1
 
 )
 

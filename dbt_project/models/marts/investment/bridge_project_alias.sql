@@ -9,6 +9,7 @@ with
 lines as (
 
     select * from {{ ref('int_investment_lines_resolved') }}
+    where report_rank = 1
 
 ),
 

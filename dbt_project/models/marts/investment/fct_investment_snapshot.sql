@@ -4,7 +4,7 @@
         unique_key=['project_key', 'report_period_end'],
         incremental_strategy=('append' if target.type == 'spark' else 'delete+insert'),
         on_schema_change='append_new_columns',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where report_period_end in ({{ periods_to_reprocess(this, ref('int_investment_lines_resolved')) }}){% endif %}"
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where report_period_end in ({{ periods_to_reprocess(this, ref('int_investment_lines_resolved'), source_filter='report_rank = 1') }}){% endif %}"
     )
 }}
 
@@ -21,6 +21,7 @@ with
 lines as (
 
     select * from {{ ref('int_investment_lines_resolved') }}
+    where report_rank = 1
 
 ),
 
