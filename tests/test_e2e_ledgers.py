@@ -172,3 +172,17 @@ def test_every_query_in_the_analysts_guide_runs(published: Published) -> None:
     assert len(statements) >= 12
     for sql in statements:
         q(published, sql)  # raises on any error
+
+
+def test_two_departments_ledgers_of_one_county_and_half_year_stay_current(published: Published) -> None:
+    """The 水资源科's and the 水保站's indicator ledgers share type, county and half-year: neither is a
+    version of the other (one used to replace the other silently), so both are current and the run
+    report names the correction that did supersede its original, and no conflict."""
+    both = q(published, "SELECT ledger_key, list_sort(list(file_name)) FROM audit.ledger_versions "
+                        "WHERE is_current AND ledger_type = 'indicator' GROUP BY 1 HAVING count(*) > 1")
+    assert both and all(len(files) == 2 and any("水土保持" in f for f in files) for _, files in both)
+    assert q(published, "SELECT count(*) FROM marts.rpt_conflicting_reports") == [(0,)]
+    report = (published.settings.reports_dir / "latest-run.md").read_text(encoding="utf-8")
+    [superseding] = [f for f in published.result.files if f.supersedes]
+    assert "## 更正与替代（1）" in report and superseding.file_name in report
+    assert "替代「" in superseding.supersedes[0] and "## 数据冲突（0）" in report

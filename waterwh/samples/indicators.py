@@ -351,15 +351,22 @@ def indicator_files(
     C = county.name
     for year in years:
         h1 = _half_year_rows(county, year, rng)
+        # 水土保持 is the 水保站's: its own ledger of the same type, county and half-year, which
+        # stands beside the 水资源 one (it is no version of it)
+        conservation = [r for r in h1 if r.name.startswith("水土")]
+        water = [r for r in h1 if not r.name.startswith("水土")]
         sh = _sheet(
             county,
             [f"  {C}{year}年上半年水资源管理指标完成情况"],
             "上半年",
             date(year, 6, 30),
-            h1,
+            water,
             rng,
         )
         files.append(LedgerFile(f"{prefix}水资源/{C}{year}年上半年水资源指标台账.xlsx", [sh]))
+        sh = _sheet(county, [f"{C}{year}年上半年水土保持工作指标台账（水保站）"], "水土保持", date(year, 6, 30),
+                    conservation, rng)
+        files.append(LedgerFile(f"{prefix}水土保持/{C}{year}年上半年水土保持指标台账.xlsx", [sh]))
         annual = _annual_rows(county, year, rng)
         sh = _sheet(
             county,
