@@ -15,6 +15,7 @@ the ledger stands at ("weak": another text's period wins over it).
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -265,8 +266,16 @@ class Mention:
         return got
 
 
+# Nothing of a period without one of these (most headers: 项目名称, 总投资…)
+_MAY_HOLD_A_PERIOD = re.compile(rf"[\d０-９{_CN}]|截|半年|旬")
+
+
+@functools.lru_cache(maxsize=8192)
 def find_mentions(text: str) -> tuple[list[Mention], list[str]]:
-    """The mentions of a text in text order, and its fragments that are no known period."""
+    """The mentions of a text in text order, and its fragments that are no known period (a
+    province's ledgers repeat a few titles and headers: remembered)."""
+    if not _MAY_HOLD_A_PERIOD.search(text):
+        return [], []
     t = normalise(text)
     blank = _BLANK.search(t)
     if blank:  # "2023年__月": a template's month never filled in
@@ -308,12 +317,13 @@ class Reading:
     document_date: date | None = None
 
 
+@functools.lru_cache(maxsize=8192)
 def read_text(text: str, default_year: int | None = None, document_date: date | None = None) -> Reading:
     """The period one text states (`default_year` dates months written without one), or
     PeriodError quoting it: a fragment not understood, a month with no year, two periods that disagree."""
-    if not text or not text.strip():
+    found, unread = find_mentions(text or "")
+    if not found and not unread:
         return Reading(None, document_date)
-    found, unread = find_mentions(text)
     label = nfkc(text)
     if unread:
         raise PeriodError(f"「{label}」中的「{'、'.join(unread)}」无法识别为报告期")

@@ -116,6 +116,8 @@ def ingest(
     for f in files:
         if f.error:
             err.print(f"[red]{f.file_name}[/]: {f.error}")
+        for note in f.supersedes:
+            console.print(f"{f.file_name}: {note}", markup=False)
     console.print(f"Loaded into the working copy {target} (not published). `waterwh run` builds and publishes.")
     raise typer.Exit(1 if any(f.status == "failed" for f in files) else 0)
 

@@ -43,6 +43,8 @@ def print_run(console: Console, settings: Settings, r: RunResult) -> None:
     for f in files:
         if f.status == "failed":
             console.print(f"  [red]✗ {escape(f.file_name)}[/]: {escape(f.error or '')}")
+        for note in f.supersedes:
+            console.print(f"  ↻ {escape(f.file_name)}: {escape(note)}")
     passed = sum(1 for c in r.checks if c.passed)
     console.print(
         f"Checks: {passed} passed, {len(r.checks_failed)} failed (blocking), {len(r.checks_warned)} warnings"

@@ -4,115 +4,79 @@
     One row per subject × period × measure × other report. The facts use the first report
     (report_rank 1, the most recently loaded); this table names it, the other and both values, so
     a person settles the difference instead of the load order settling it unseen. Listed in every
-    run report and on the 数据质量 dashboard. A value one report leaves empty is no conflict.
+    run report; a warning test. A value one report leaves empty is no conflict.
 #}
 
-{% set investment_measures = ['total_investment', 'annual_plan', 'period_completed', 'ytd_completed',
-                              'since_start_completed'] %}
-{% set indicator_measures = ['target_value', 'actual_value'] %}
+{%- set sources = [
+    {'ledger_type': 'investment', 'relation': ref('int_investment_lines_resolved'),
+     'subject_key': 'project_key', 'subject_name': 'project_name',
+     'period_start': 'report_period_start', 'period_end': 'report_period_end',
+     'measures': {'total_investment': 'total_investment_wan', 'annual_plan': 'annual_plan_wan',
+                  'period_completed': 'period_completed_wan', 'ytd_completed': 'ytd_completed_wan',
+                  'since_start_completed': 'since_start_completed_wan'},
+     'tolerance': var('amount_tolerance_wan')},
+    {'ledger_type': 'indicator', 'relation': ref('int_indicator_values_normalised'),
+     'subject_key': "concat(indicator_code, '|', coalesce(area_name, ''))", 'subject_name': 'indicator_name',
+     'period_start': 'period_start', 'period_end': 'period_end',
+     'measures': {'target_value': 'target_value', 'actual_value': 'actual_value'},
+     'tolerance': 0.000001},
+] -%}
+{%- set lineage = ['load_id', 'source_file', 'source_sheet', 'source_row'] %}
 
 with
 
-investment_reports as (
+reported as (
 
-    select * from {{ ref('int_investment_lines_resolved') }}
-    where reports_in_period > 1
-
-),
-
-indicator_reports as (
-
-    select * from {{ ref('int_indicator_values_normalised') }}
-    where reports_in_period > 1
-
-),
-
-investment_pairs as (
-
+    {% for s in sources %}
+    {% for measure, column in s.measures.items() %}
     select
-        used.project_key as subject_key,
-        used.project_name as subject_name,
-        used.area_name,
-        used.report_period_start as period_start,
-        used.report_period_end as period_end,
-        {% for m in investment_measures %}
-        used.{{ m }}_wan as used_{{ m }},
-        other.{{ m }}_wan as other_{{ m }},
-        {% endfor %}
-        used.load_id as load_id_used,
-        used.source_file as source_file_used,
-        used.source_sheet as source_sheet_used,
-        used.source_row as source_row_used,
-        other.load_id as load_id_other,
-        other.source_file as source_file_other,
-        other.source_sheet as source_sheet_other,
-        other.source_row as source_row_other
-    from investment_reports as used
-    inner join investment_reports as other
-        on used.project_key = other.project_key
-        and used.report_period_end = other.report_period_end
-    where used.report_rank = 1
-      and other.report_rank > 1
-
-),
-
-indicator_pairs as (
-
-    select
-        concat(used.indicator_code, '|', coalesce(used.area_name, '')) as subject_key,
-        used.indicator_name as subject_name,
-        used.area_name,
-        used.period_start,
-        used.period_end,
-        {% for m in indicator_measures %}
-        used.{{ m }} as used_{{ m }},
-        other.{{ m }} as other_{{ m }},
-        {% endfor %}
-        used.load_id as load_id_used,
-        used.source_file as source_file_used,
-        used.source_sheet as source_sheet_used,
-        used.source_row as source_row_used,
-        other.load_id as load_id_other,
-        other.source_file as source_file_other,
-        other.source_sheet as source_sheet_other,
-        other.source_row as source_row_other
-    from indicator_reports as used
-    inner join indicator_reports as other
-        on used.indicator_code = other.indicator_code
-        and used.area_name is not distinct from other.area_name
-        and used.period_start is not distinct from other.period_start
-        and used.period_end is not distinct from other.period_end
-    where used.report_rank = 1
-      and other.report_rank > 1
+        '{{ s.ledger_type }}' as ledger_type,
+        {{ s.subject_key }} as subject_key,
+        {{ s.subject_name }} as subject_name,
+        area_name,
+        {{ s.period_start }} as period_start,
+        {{ s.period_end }} as period_end,
+        '{{ measure }}' as measure,
+        cast({{ column }} as decimal(20, 6)) as reported_value,
+        {{ s.tolerance }} as tolerance,
+        report_rank,
+        {{ lineage | join(', ') }}
+    from {{ s.relation }}
+    where reports_in_period > 1
+      and {{ column }} is not null
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
 conflicts as (
 
-    {% for m in investment_measures %}
     select
-        'investment' as ledger_type, subject_key, subject_name, area_name, period_start, period_end,
-        '{{ m }}' as measure,
-        cast(used_{{ m }} as decimal(20, 6)) as value_used,
-        cast(other_{{ m }} as decimal(20, 6)) as value_other,
-        load_id_used, source_file_used, source_sheet_used, source_row_used,
-        load_id_other, source_file_other, source_sheet_other, source_row_other
-    from investment_pairs
-    where abs(used_{{ m }} - other_{{ m }}) > {{ var('amount_tolerance_wan') }}
-    union all
-    {% endfor %}
-    {% for m in indicator_measures %}
-    select
-        'indicator' as ledger_type, subject_key, subject_name, area_name, period_start, period_end,
-        '{{ m }}' as measure,
-        cast(used_{{ m }} as decimal(20, 6)) as value_used,
-        cast(other_{{ m }} as decimal(20, 6)) as value_other,
-        load_id_used, source_file_used, source_sheet_used, source_row_used,
-        load_id_other, source_file_other, source_sheet_other, source_row_other
-    from indicator_pairs
-    where abs(used_{{ m }} - other_{{ m }}) > 0.000001
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+        used.ledger_type,
+        used.subject_key,
+        used.subject_name,
+        used.area_name,
+        used.period_start,
+        used.period_end,
+        used.measure,
+        used.reported_value as value_used,
+        other.reported_value as value_other,
+        {% for column in lineage %}
+        used.{{ column }} as {{ column }}_used,
+        other.{{ column }} as {{ column }}_other{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from reported as used
+    inner join reported as other
+        on used.ledger_type = other.ledger_type
+        and used.subject_key = other.subject_key
+        and used.period_end is not distinct from other.period_end
+        and (used.ledger_type = 'investment' or used.period_start is not distinct from other.period_start)
+        and used.measure = other.measure
+    where used.report_rank = 1
+      and other.report_rank > 1
+      and abs(used.reported_value - other.reported_value) > used.tolerance
 
 )
 
