@@ -57,7 +57,7 @@ _YEAR_NUMERALS = re.compile(r"[〇零○O一二三四五六七八九]{4}(?=年)"
 # numerals in front of what counts days, months and quarters ("九月", "第三季度", "一至九月")
 _SMALL_NUMERALS = re.compile(rf"[{_CN}]{{1,3}}(?=[月日号旬周]|季度|个季度|个月|[至到~\-])")
 _IDIOM = re.compile(rf"月[{_CN}]+(?![{_CN}]*[日号])")  # 一月一通报, 一月一考核: no date
-_RANGE_WORD = re.compile(r"(?<=[\d月日号])(?:至|到|~|〜|—+|–|-+)(?=\d)")
+_RANGE_WORD = re.compile(r"(?<=[\d月日号份度])(?:至|到|~|〜|—+|–|-+)(?=第?\d)")
 
 
 def _numeral(match: re.Match[str]) -> str:
@@ -196,7 +196,7 @@ def _whole_year(m: re.Match[str], y: int) -> Meaning | None:
 _Y = r"(?:(?P<y>(?:19|20)\d{2})年度?)"
 _YR = r"(?P<y>(?:19|20)\d{2})"
 _Y2 = r"(?:(?P<y2>(?:19|20)\d{2})年度?)"
-_NUM_DAY = r"[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})"
+_NUM_DAY = r"(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"  # one separator: "2023.1-9" is no day
 
 
 @dataclass(frozen=True)
@@ -211,18 +211,22 @@ class _Pattern:
 _PATTERNS = [
     _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})[日号]?-{_Y2}?(?P<m2>\d{{1,2}})月"
                         r"(?P<d2>\d{1,2})[日号]?"), _date_range),
-    _Pattern(re.compile(rf"{_YR}{_NUM_DAY}-(?P<y2>(?:19|20)\d{{2}})[-./](?P<m2>\d{{1,2}})[-./](?P<d2>\d{{1,2}})"
-                        r"(?![\d.])"), _date_range),
+    _Pattern(re.compile(rf"{_YR}{_NUM_DAY}-(?P<y2>(?:19|20)\d{{2}})(?P<sep2>[-./])(?P<m2>\d{{1,2}})(?P=sep2)"
+                        r"(?P<d2>\d{1,2})(?![\d.])"), _date_range),
     _Pattern(re.compile(r"截至(?:目前|今|现在)"), _year_end, now=True),
     _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})[日号]"), _day, bare=True),
     _Pattern(re.compile(rf"(?<!\d){_YR}{_NUM_DAY}(?![\d.])"), _day, bare=True),
     _Pattern(re.compile(rf"{_YR}年?度?-(?P<y2>(?:19|20)\d{{2}})年?度?冬春"), _season),
     _Pattern(re.compile(rf"{_YR}年?-(?P<y2>(?:19|20)\d{{2}})年"), _years),
     _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d{{1,2}})周"), _week),
-    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月?-{_Y2}?(?P<m2>\d{{1,2}})月份?"), _month_range),
+    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})(?:月份?)?-{_Y2}?(?P<m2>\d{{1,2}})月份?"), _month_range),
+    _Pattern(re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[./](?P<m>\d{1,2})-(?:(?P<y2>(?:19|20)\d{2})[./])?"
+                        r"(?P<m2>\d{1,2})(?![\d./])"), _month_range),
     _Pattern(re.compile(rf"{_Y}?前(?P<n>\d{{1,2}})个?(?:(?P<q>季度)|月)"), _first_months),
-    _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d)-第?(?P<n2>\d)季度"), _quarters),
+    _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d)(?:季度)?-第?(?P<n2>\d)季度"), _quarters),
     _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d)季度(?P<w>末|底)?"), _quarter),
+    _Pattern(re.compile(r"(?:(?P<y>(?:19|20)\d{2})(?:年度?)?)?(?<![A-Za-z])[Qq](?P<n>[1-4])(?![\dA-Za-z])(?P<w>末)?"),
+             _quarter),
     _Pattern(re.compile(rf"{_Y}?(?P<h>[上下])半年(?P<w>末|底)?"), _half),
     _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月份?(?P<w>底|末|上旬|中旬|下旬|初)"), _month_part),
     _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月份?"), _month),
