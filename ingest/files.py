@@ -50,11 +50,14 @@ def _hidden(f: Path, root: Path) -> bool:
 
 
 def display_name(path: Path, roots: Iterable[Path]) -> str:
+    """The path below the landing root it was found under (as found: resolving every file's path
+    cost 0.3 ms, 4 s of a province's night)."""
     for root in roots:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            continue
+        for p, r in ((path, root), (path.resolve(), root.resolve())):
+            try:
+                return p.relative_to(r).as_posix()
+            except ValueError:
+                continue
     return path.name
 
 

@@ -32,7 +32,7 @@ from ingest.cells import (
     rows_containing,
 )
 from ingest.layout import Layout, MappedColumn
-from ingest.periods import Period, PeriodError, parse_period
+from ingest.periods import CN_NUMERALS, Period, PeriodError, numerals_as_digits, parse_period
 from ingest.readers import Sheet
 from ingest.spec import ColumnSpec, LedgerSpec
 from ingest.sql_parsers import NULL_TOKENS
@@ -626,11 +626,16 @@ class BatchLoader:
         src = pa.concat_tables(parts)
         sheet_of = np.concatenate(sheets)
         cells = Cells([], [], np.zeros(len(sheet_of), dtype=bool))
+        dates = {m.index for m in self.layout.columns if m.spec.type == "date"}
         for i in range(width):
             column = one_array(src.column(f"c{i}"))
             dirty, filled = cell_flags(column)
+            if i in dates:  # "九月底": Chinese numerals of a date as digits, for wh_date
+                dirty |= rows_containing(column, *CN_NUMERALS)
             at = np.flatnonzero(dirty)
             values = normalise_cells(column.take(pa.array(at)).to_pylist()) if len(at) else []
+            if i in dates:
+                values = [numerals_as_digits(v) if v else v for v in values]
             filled[at] = [v is not None for v in values]  # a cell of spaces is empty once normalised
             cells.text.append(_text(column, at, values, filled))
             cells.normalised.append((at, values))

@@ -21,8 +21,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-import cn2an
-
 from ingest.text import nfkc
 
 DAY, MONTH, YEAR = 3, 2, 1  # how precisely a period's end is known
@@ -64,19 +62,28 @@ def _numeral(match: re.Match[str]) -> str:
     text = match.group(0)
     if _IDIOM.match(match.string, match.end()):
         return text
+    import cn2an  # only for a text holding numerals: its import builds patterns (~0.1 s a process)
+
     try:
         return str(cn2an.cn2an(text.replace("○", "〇").replace("O", "〇"), "normal"))
     except ValueError:  # not a numeral cn2an reads ("十十"): left as written, then not understood
         return text
 
 
+CN_NUMERALS = tuple(_CN)
+
+
+def numerals_as_digits(text: str) -> str:
+    """Chinese numerals of years, months, days and quarters as digits: "二〇二三年九月底" →
+    "2023年9月底"; others ("一河一策", "十四五") as written."""
+    return _SMALL_NUMERALS.sub(_numeral, _YEAR_NUMERALS.sub(_numeral, text))
+
+
 def normalise(text: str) -> str:
     """The form mentions are read in: NFKC (full-width digits), no spaces or fill characters
     ("2023年＿9月"), Chinese numerals as digits, 截止/截至到 as 截至, "1月至9月" as "1月-9月"."""
     t = _DIGIT_SPACE.sub("\x00", _DIGIT_GAP.sub("-", nfkc(text)))
-    t = _FILL.sub("", t).replace("\x00", " ")
-    t = _YEAR_NUMERALS.sub(_numeral, t)
-    t = _SMALL_NUMERALS.sub(_numeral, t)
+    t = numerals_as_digits(_FILL.sub("", t).replace("\x00", " "))
     t = re.sub(r"截[止至](?:到|至)?", "截至", t)
     return _RANGE_WORD.sub("-", t)
 
@@ -203,6 +210,7 @@ _NUM_DAY = r"(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"  # one separato
 class _Pattern:
     regex: re.Pattern[str]
     meaning: Handler
+    needs: tuple[str, ...] = ()  # it cannot match a text without one of these (most texts: skipped at once)
     bare: bool = False  # a date with nothing saying it is a period ("weak")
     now: bool = False  # 截至目前
 
@@ -210,30 +218,30 @@ class _Pattern:
 # In priority order: a longer reading first, its span then closed to the shorter ones.
 _PATTERNS = [
     _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})[日号]?-{_Y2}?(?P<m2>\d{{1,2}})月"
-                        r"(?P<d2>\d{1,2})[日号]?"), _date_range),
+                        r"(?P<d2>\d{1,2})[日号]?"), _date_range, ("月",)),
     _Pattern(re.compile(rf"{_YR}{_NUM_DAY}-(?P<y2>(?:19|20)\d{{2}})(?P<sep2>[-./])(?P<m2>\d{{1,2}})(?P=sep2)"
-                        r"(?P<d2>\d{1,2})(?![\d.])"), _date_range),
-    _Pattern(re.compile(r"截至(?:目前|今|现在)"), _year_end, now=True),
-    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})[日号]"), _day, bare=True),
-    _Pattern(re.compile(rf"(?<!\d){_YR}{_NUM_DAY}(?![\d.])"), _day, bare=True),
-    _Pattern(re.compile(rf"{_YR}年?度?-(?P<y2>(?:19|20)\d{{2}})年?度?冬春"), _season),
-    _Pattern(re.compile(rf"{_YR}年?-(?P<y2>(?:19|20)\d{{2}})年"), _years),
-    _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d{{1,2}})周"), _week),
-    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})(?:月份?)?-{_Y2}?(?P<m2>\d{{1,2}})月份?"), _month_range),
+                        r"(?P<d2>\d{1,2})(?![\d.])"), _date_range, ("-",)),
+    _Pattern(re.compile(r"截至(?:目前|今|现在)"), _year_end, ("截至",), now=True),
+    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})[日号]"), _day, ("月",), bare=True),
+    _Pattern(re.compile(rf"(?<!\d){_YR}{_NUM_DAY}(?![\d.])"), _day, ("-", ".", "/"), bare=True),
+    _Pattern(re.compile(rf"{_YR}年?度?-(?P<y2>(?:19|20)\d{{2}})年?度?冬春"), _season, ("冬春",)),
+    _Pattern(re.compile(rf"{_YR}年?-(?P<y2>(?:19|20)\d{{2}})年"), _years, ("-",)),
+    _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d{{1,2}})周"), _week, ("周",)),
+    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})(?:月份?)?-{_Y2}?(?P<m2>\d{{1,2}})月份?"), _month_range, ("-",)),
     _Pattern(re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[./](?P<m>\d{1,2})-(?:(?P<y2>(?:19|20)\d{2})[./])?"
-                        r"(?P<m2>\d{1,2})(?![\d./])"), _month_range),
-    _Pattern(re.compile(rf"{_Y}?前(?P<n>\d{{1,2}})个?(?:(?P<q>季度)|月)"), _first_months),
-    _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d)(?:季度)?-第?(?P<n2>\d)季度"), _quarters),
-    _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d)季度(?P<w>末|底)?"), _quarter),
+                        r"(?P<m2>\d{1,2})(?![\d./])"), _month_range, ("-",)),
+    _Pattern(re.compile(rf"{_Y}?前(?P<n>\d{{1,2}})个?(?:(?P<q>季度)|月)"), _first_months, ("前",)),
+    _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d)(?:季度)?-第?(?P<n2>\d)季度"), _quarters, ("季度",)),
+    _Pattern(re.compile(rf"{_Y}?第?(?P<n>\d)季度(?P<w>末|底)?"), _quarter, ("季度",)),
     _Pattern(re.compile(r"(?:(?P<y>(?:19|20)\d{2})(?:年度?)?)?(?<![A-Za-z])[Qq](?P<n>[1-4])(?![\dA-Za-z])(?P<w>末)?"),
-             _quarter),
-    _Pattern(re.compile(rf"{_Y}?(?P<h>[上下])半年(?P<w>末|底)?"), _half),
-    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月份?(?P<w>底|末|上旬|中旬|下旬|初)"), _month_part),
-    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月份?"), _month),
-    _Pattern(re.compile(rf"(?<!\d){_YR}[-./](?P<m>\d{{1,2}})(?!\d|[-./]\d)"), _month),
-    _Pattern(re.compile(rf"(?<!\d){_YR}(?P<m>0[1-9]|1[0-2])(?!\d)"), _month),
-    _Pattern(re.compile(rf"{_YR}年度?(?:底|末)"), _year_end),
-    _Pattern(re.compile(rf"{_YR}(?:年度?|全年)"), _whole_year),
+             _quarter, ("Q", "q")),
+    _Pattern(re.compile(rf"{_Y}?(?P<h>[上下])半年(?P<w>末|底)?"), _half, ("半年",)),
+    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月份?(?P<w>底|末|上旬|中旬|下旬|初)"), _month_part, ("月",)),
+    _Pattern(re.compile(rf"{_Y}?(?P<m>\d{{1,2}})月份?"), _month, ("月",)),
+    _Pattern(re.compile(rf"(?<!\d){_YR}[-./](?P<m>\d{{1,2}})(?!\d|[-./]\d)"), _month, ("-", ".", "/")),
+    _Pattern(re.compile(rf"(?<!\d){_YR}(?P<m>0[1-9]|1[0-2])(?!\d)"), _month, ()),
+    _Pattern(re.compile(rf"{_YR}年度?(?:底|末)"), _year_end, ("年",)),
+    _Pattern(re.compile(rf"{_YR}(?:年度?|全年)"), _whole_year, ("年",)),
 ]
 
 # A period-like fragment left once every mention is taken out: the text was not understood.
@@ -284,12 +292,14 @@ def find_mentions(text: str) -> tuple[list[Mention], list[str]]:
     blank = _BLANK.search(t)
     if blank:  # "2023年__月": a template's month never filled in
         return [], [blank.group(0)]
-    taken = [False] * len(t)
+    taken: list[tuple[int, int]] = []
     found: list[Mention] = []
     for pattern in _PATTERNS:
+        if pattern.needs and not any(n in t for n in pattern.needs):
+            continue
         for m in pattern.regex.finditer(t):
             a, b = m.span()
-            if any(taken[a:b]) or pattern.meaning(m, _year(m) or 2000) is None:
+            if any(a < y and x < b for x, y in taken) or pattern.meaning(m, _year(m) or 2000) is None:
                 continue  # (a month 13 is left to _LEFTOVER)
             before, after = t[:a], t[b:]
             cut_off = _AS_OF_BEFORE.search(before)
@@ -301,11 +311,14 @@ def find_mentions(text: str) -> tuple[list[Mention], list[str]]:
                 role = "document"
             elif role == "period" and (_COMPARISON_BEFORE.search(before) or _COMPARISON_AFTER.match(after)):
                 role = "comparison"
-            taken[a:b] = [True] * (b - a)
+            taken.append((a, b))
             found.append(Mention(t[a:b], a, pattern, m, _year(m), role, as_of))
     found.sort(key=lambda f: f.at)
-    rest = "".join("|" if taken[i] else c for i, c in enumerate(t))
-    return found, [m.group(0) for m in _LEFTOVER.finditer(rest)]
+    rest, at = [], 0
+    for a, b in sorted(taken):
+        rest += [t[at:a], "|"]
+        at = b
+    return found, [m.group(0) for m in _LEFTOVER.finditer("".join([*rest, t[at:]]))]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -434,15 +447,13 @@ def year_of(*texts: str) -> int | None:
 
 
 def document_date_of(*texts: str) -> date | None:
-    """The first document date (填报日期：…) written in any of the texts."""
+    """The first document date (填报日期：2023年10月8日) written with its year in any of the texts."""
     for text in texts:
         if text:
-            try:
-                found = read_text(text).document_date
-            except PeriodError:
-                continue
-            if found:
-                return found
+            for m in find_mentions(text)[0]:
+                meaning = m.meaning(m.year) if m.year and m.role == "document" else None
+                if meaning:
+                    return meaning[1]
     return None
 
 

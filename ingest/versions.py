@@ -14,6 +14,7 @@ report.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -131,22 +132,28 @@ def identity_sql(spec: LedgerSpec) -> str:
     return ", ".join(out)
 
 
-def identities_in(con: duckdb.DuckDBPyConnection, table_prefix: str = "") -> Identities:
-    """Row identities of a version, read from the raw tables of `con` (`table_prefix`: an attached
-    database's name and a dot)."""
-    memo: dict[tuple[str, str], set[tuple]] = {}
+def identities_in(con: duckdb.DuckDBPyConnection, versions: Iterable[Version], table_prefix: str = "") -> Identities:
+    """Row identities of these versions, read from the raw tables of `con` in one query a ledger
+    type (`table_prefix`: an attached database's name and a dot); a version not among them has none."""
+    found: dict[tuple[str, str], set[tuple]] = {}
+    by_type: dict[str, set[str]] = {}
+    for v in versions:
+        by_type.setdefault(v.ledger_type, set()).add(v.load_id)
+    for ledger_type, loads in by_type.items():
+        spec = spec_for(ledger_type)
+        for load_id, key, *identity in con.execute(
+                f"SELECT DISTINCT load_id, ledger_key, {identity_sql(spec)} FROM {table_prefix}raw.{spec.table} "
+                "WHERE load_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(loads)]).fetchall():
+            if any(x is not None for x in identity):
+                found.setdefault((load_id, key), set()).add(tuple(identity))
+    return lambda v: found.get((v.load_id, v.ledger_key), set())
 
-    def read(v: Version) -> set[tuple]:
-        key = (v.load_id, v.ledger_key)
-        if key not in memo:
-            spec = spec_for(v.ledger_type)
-            rows = con.execute(
-                f"SELECT DISTINCT {identity_sql(spec)} FROM {table_prefix}raw.{spec.table} "
-                "WHERE load_id = ? AND ledger_key = ?", [v.load_id, v.ledger_key]).fetchall()
-            memo[key] = {r for r in rows if any(x is not None for x in r)}
-        return memo[key]
 
-    return read
+def sharing_a_key(*groups: Iterable[Version]) -> list[Version]:
+    """The versions whose key another version has too: the only ones whose rows may be compared."""
+    every = [v for group in groups for v in group]
+    count = Counter(v.ledger_key for v in every)
+    return [v for v in every if count[v.ledger_key] > 1]
 
 
 CURRENT_SQL = (
@@ -170,7 +177,8 @@ def record_versions(con: duckdb.DuckDBPyConnection, new: list[Version],
     each superseded file's record naming what replaced it."""
     if not new:
         return
-    decide(new, current_versions(con, (v.ledger_key for v in new)), identities_in(con))
+    current = current_versions(con, (v.ledger_key for v in new))
+    decide(new, current, identities_in(con, sharing_a_key(new, current)))
     ended = [(s.old.load_id, s.old.ledger_key, v.file_name) for v in new for s in v.supersedes]
     for load_id, key, by in ended:
         con.execute("UPDATE audit.ledger_versions SET is_current = FALSE WHERE load_id = ? AND ledger_key = ?",
@@ -198,7 +206,7 @@ def preview(con: duckdb.DuckDBPyConnection, load_id: str, published: str) -> lis
         current = current_versions(con, (v.ledger_key for v in new), prefix="published.")
         for c in current:  # the clerk's copy is not in the landing tree: compare names without folders
             c.document = c.document.rsplit("/", 1)[-1]
-        mine, theirs = identities_in(con), identities_in(con, "published.")
+        mine, theirs = identities_in(con, new), identities_in(con, current, "published.")
         decide(new, current, lambda v: mine(v) if v.load_id == load_id else theirs(v))
     finally:
         con.execute("DETACH published")

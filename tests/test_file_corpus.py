@@ -290,6 +290,12 @@ CASES = [
          [("SELECT row_number, column_name, raw_value, reason FROM audit.quarantine",
            [(4, "stat_period", "2025年13月", "统计期「2025年13月」中的「13月」无法识别为报告期")]),
           ("SELECT stat_period_end FROM raw.indicator_ledger ORDER BY source_row", [(date(2025, 6, 30),), (None,)])]),
+    # dates as bureaus write planned completions (were quarantined as "not a date")
+    Case("planned completions as bureaus write them", xlsx("计划完工.xlsx", {"S": investment_rows(
+        TITLE, [[*P1, "2026年上半年"], [*P2, "九月底"], ["3", "龙潭水库", *P1[2:], "5月10日"]],
+        header=[*INVESTMENT_HEADER, "计划完工时间"])}), "loaded", None, (3, 3, 0, 0),
+         [(f"SELECT planned_finish FROM raw.investment_ledger WHERE {OTHERS} ORDER BY source_row",
+           [(date(2026, 6, 30),), (date(2025, 9, 30),), (date(2025, 5, 10),)])]),
     Case("a correction supersedes", correction, "loaded", None, (1, 1, 0, 0),
          [("SELECT file_name, version_no, is_current FROM audit.ledger_versions ORDER BY version_no",
            [("good.xlsx", 1, False), ("good(更正).xlsx", 2, True)])]),
