@@ -344,7 +344,7 @@ def _finish_files(con: duckdb.DuckDBPyConnection, results: list[FileResult], run
         by_load = {r.load_id: r for r in results}
         for v in new.values():
             for s in v.supersedes:
-                by_load[v.load_id].supersedes.append(s.describe(v))
+                by_load[v.load_id].supersedes.append(s.describe())
                 if s.old.load_id in by_load:  # replaced the same night
                     by_load[s.old.load_id].superseded_by.append(f"「{v.file_name}」")
         _insert_rows(con, "file_loads", [_record(r, run_id) for r in results])

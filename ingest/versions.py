@@ -79,9 +79,8 @@ class Supersession:
     reason: str  # same_document, same_rows
     shared: int = 0  # rows in common (same_rows)
     old_rows: int = 0
-    new_rows: int = 0
 
-    def describe(self, new: Version) -> str:
+    def describe(self) -> str:
         """In Chinese, for the file record, the run report and `waterwh check`."""
         if self.reason == "same_document":
             why = "文件名相同或为其更正版，是同一台账的新版本"
@@ -118,7 +117,7 @@ def _same_ledger(new: Version, old: Version, identities: Identities) -> Superses
     mine, theirs = identities(new), identities(old)
     shared = len(mine & theirs)
     if mine and theirs and shared >= SAME_ROWS_SHARE * max(len(mine), len(theirs)):
-        return Supersession(old, "same_rows", shared, len(theirs), len(mine))
+        return Supersession(old, "same_rows", shared, len(theirs))
     return None
 
 
@@ -212,7 +211,7 @@ def preview(con: duckdb.DuckDBPyConnection, load_id: str, published: str) -> lis
         con.execute("DETACH published")
     notes = []
     for v in new:
-        notes += [f"入库后将{s.describe(v)}" for s in v.supersedes]
+        notes += [f"入库后将{s.describe()}" for s in v.supersedes]
         beside = [c.file_name for c in current if c.ledger_key == v.ledger_key and c.is_current]
         notes += [f"将与已入库的「{f}」并存（同类、同地区、同期的另一份台账；"
                   "两者都报的项目或指标如数字不同，将列为数据冲突）" for f in beside]
