@@ -46,11 +46,11 @@ def _dump(obj: dict[str, Any]) -> str:
 # -- warehouse introspection ---------------------------------------------------------------
 
 
-def warehouse_columns(path: Path) -> dict[str, list[tuple[str, str]]]:
+def warehouse_columns(path: Path, reader_config: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     """schema.table → [(column, type)] of the published warehouse (read-only)."""
     import duckdb
 
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True, config=reader_config)
     try:
         rows = con.execute(
             "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
@@ -67,7 +67,7 @@ def warehouse_columns(path: Path) -> dict[str, list[tuple[str, str]]]:
 # -- bundle --------------------------------------------------------------------------------
 
 
-def database_yaml(warehouse: Path) -> dict[str, Any]:
+def database_yaml(warehouse: Path, reader_config: dict[str, Any]) -> dict[str, Any]:
     return {
         "database_name": DATABASE_NAME,
         # the symlink, never a versioned file: DuckDB follows it anew on every connection
@@ -83,8 +83,10 @@ def database_yaml(warehouse: Path) -> dict[str, Any]:
             "engine_params": {
                 "connect_args": {
                     "read_only": True,
-                    # without it SQL Lab could read any file on the server (read_csv('/etc/passwd'))
-                    "config": {"enable_external_access": False},
+                    # waterwh's reader settings (waterwh/warehouse.py): no file access beyond the
+                    # warehouse (read_csv('/etc/passwd'), COPY … TO), a memory limit and a thread
+                    # count per query, the configuration locked so SQL Lab cannot SET them back
+                    "config": reader_config,
                 }
             },
             "allows_virtual_table_explore": True,
@@ -329,13 +331,13 @@ def load_assets(assets: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return datasets, dashboards
 
 
-def build_bundle(assets: Path, warehouse: Path) -> dict[str, str]:
+def build_bundle(assets: Path, warehouse: Path, reader_config: dict[str, Any]) -> dict[str, str]:
     """The import bundle as {path inside the bundle: YAML text}."""
     datasets, dashboards = load_assets(assets)
-    columns = warehouse_columns(warehouse)
+    columns = warehouse_columns(warehouse, reader_config)
     files = {"metadata.yaml": _dump({"version": "1.0.0", "type": "assets",
                                      "timestamp": "2026-01-01T00:00:00+00:00"}),
-             f"databases/{DATABASE_NAME}.yaml": _dump(database_yaml(warehouse))}
+             f"databases/{DATABASE_NAME}.yaml": _dump(database_yaml(warehouse, reader_config))}
     for name, spec in datasets.items():
         if spec["table"] not in columns:
             raise AssetError(f"dataset {name}: table {spec['table']} is not in the warehouse {warehouse}")
@@ -422,12 +424,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assets", type=Path, required=True)
     parser.add_argument("--warehouse", type=Path, required=True, help="the published waterwh.duckdb (symlink)")
     parser.add_argument("--bundle-only", type=Path, help="write the import bundle as files here and stop")
+    parser.add_argument("--reader-config", type=json.loads, required=True,
+                        help="DuckDB settings of every reader's connection, as JSON (waterwh.warehouse.reader_config)")
     args = parser.parse_args(argv)
     if not args.warehouse.exists():
         print(f"no published warehouse at {args.warehouse}: run `waterwh run` (or `make demo`) first", file=sys.stderr)
         return 2
     try:
-        files = build_bundle(args.assets, args.warehouse)
+        files = build_bundle(args.assets, args.warehouse, args.reader_config)
     except AssetError as exc:
         print(f"bi/assets: {exc}", file=sys.stderr)
         return 2

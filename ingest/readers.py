@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import os
 import re
 import tempfile
 import zipfile
@@ -97,7 +98,7 @@ def _as_strings(table: pa.Table, first_column: int = 0) -> pa.Table:
 def read_excel(path: Path) -> Iterator[Sheet]:
     percent = _open_excel(path)
     try:
-        reader = fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(_source(path))
     except Exception as exc:  # calamine's errors are specific but terse
         _refuse_if_corrupt(path)
         raise FileError(_explain_excel_error(path, exc)) from exc
@@ -170,6 +171,39 @@ def _open_excel(path: Path) -> dict[str, PercentCells]:
             _refuse_if_corrupt(path)
             raise FileError(f"Excel文件的单元格格式无法读取（{type(exc).__name__}: {str(exc)[:200]}），"
                             "请重新导出") from exc
+
+
+def readable(name: str) -> str:
+    """A file name as text: names that are not UTF-8 (GBK, as a Windows archive unzipped on Linux
+    leaves them) are decoded as GB18030, part by part; bytes neither can read are shown as \\xNN."""
+    if name.isprintable() and not any("\udc80" <= c <= "\udcff" for c in name):
+        return name
+    parts = []
+    for part in name.split("/"):
+        raw = os.fsencode(part)
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                parts.append(raw.decode(encoding))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            parts.append(raw.decode("utf-8", errors="backslashreplace"))
+    return "/".join(parts)
+
+
+def _utf8_name(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # a GBK name from a Windows archive, as surrogates
+        return False
+
+
+def _source(path: Path) -> str | bytes:
+    """What calamine can open: the path, or the file's bytes when its name is no UTF-8 (calamine
+    takes text paths only)."""
+    return str(path) if _utf8_name(path) else path.read_bytes()
 
 
 def _refuse_if_corrupt(path: Path) -> None:
@@ -268,7 +302,7 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
     head = head_bytes.decode(encoding, errors="ignore").split("\n")[:500]  # not splitlines: \x0b is a cell's
     width = max((line.count(",") for line in head), default=0) + 1
     table, text = None, None
-    rewrite = encoding != "utf-8"
+    rewrite = encoding != "utf-8" or not _utf8_name(path)  # DuckDB opens UTF-8 paths only
     if len(data) <= SMALL_CSV:
         # A small file is decoded in Python first (~0.1 ms), not found to be GBK by a DuckDB read
         # that must then be done again (~4 ms): a third of a province's CSV ledgers are GBK. One
@@ -276,9 +310,9 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
         text, encoding = _decoded(data, encoding)
         table = _split_csv(text, width)
         if table is not None:
-            yield Sheet(name=path.stem, table=table)
+            yield Sheet(name=readable(path.stem), table=table)
             return
-        rewrite = encoding != "utf-8" or _has_blank_lines(data)
+        rewrite = encoding != "utf-8" or not _utf8_name(path) or _has_blank_lines(data)
     if not rewrite:
         try:
             table = _duckdb_csv(path, width, con)
@@ -305,7 +339,7 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
             raise FileError(f"CSV文件编码无法识别（{str(exc).splitlines()[0][:200]}）") from exc
         finally:
             tmp.unlink(missing_ok=True)
-    yield Sheet(name=path.stem, table=_as_strings(table))
+    yield Sheet(name=readable(path.stem), table=_as_strings(table))
 
 
 def _split_csv(text: str, width: int) -> pa.Table | None:

@@ -16,10 +16,11 @@ import dagster as dg
 import duckdb
 
 from ingest.files import discover
-from ingest.readers import sha256_of
+from ingest.readers import readable, sha256_of
 from waterwh.config import Settings
 from waterwh.notify import notify
 from waterwh.pipeline import read_run_log
+from waterwh.warehouse import open_reader
 
 NIGHTLY_CRON = "0 2 * * *"
 # A file still being copied into the landing folder is left for the next tick.
@@ -31,7 +32,7 @@ def published_hashes(settings: Settings) -> set[str]:
     if not path.exists():
         return set()
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = open_reader(path, settings)
     except duckdb.Error:
         return set()  # being swapped right now: the cursor still deduplicates
     try:
@@ -54,7 +55,7 @@ def scan_landing(settings: Settings, cursor: dict[str, list], now: float) -> tup
         st = f.stat()
         if now - st.st_mtime < SETTLE_SECONDS:
             continue
-        key = str(f.relative_to(landing))
+        key = readable(f.relative_to(landing).as_posix())  # text even for a GBK name
         old = cursor.get(key)
         sha = old[2] if old and old[0] == st.st_size and old[1] == st.st_mtime_ns else sha256_of(f)
         state[key] = [st.st_size, st.st_mtime_ns, sha]
@@ -76,7 +77,7 @@ def build_landing_sensor(job: dg.JobDefinition, home: str) -> dg.SensorDefinitio
         requests = []
         if new:
             digest = hashlib.sha256("".join(sorted(sha256_of(f) for f in new)).encode()).hexdigest()[:16]
-            names = ", ".join(sorted(f.name for f in new))[:500]
+            names = ", ".join(sorted(readable(f.name) for f in new))[:500]
             requests.append(dg.RunRequest(run_key=f"landing-{digest}", tags={"waterwh/trigger": "landing",
                                                                              "waterwh/new_files": names}))
         # keep forgotten (deleted) files' hashes so a re-sent copy of an old file stays deduplicated

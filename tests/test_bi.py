@@ -430,9 +430,8 @@ def test_editing_an_asset_yaml_updates_the_dashboard(served: Served, tmp_path: P
     path.write_text(text.replace("title: 重点项目投资进度", "title: 重点项目投资进度（试）"), encoding="utf-8")
     env = {**bi.superset_env(served.settings), **{f"WATERWH_BI_{u.upper()}_PASSWORD": p
                                                    for u, p in served.passwords.items()}}
-    proc = subprocess.run([str(bi.bin_path("python")), str(bi.BI_DIR / "provision.py"), "--assets", str(assets),
-                           "--warehouse", str(served.settings.published_path)], env=env, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(bi.provision_argv(served.settings, assets), env=env, capture_output=True, text=True,
+                          check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     titles = {t for (t,) in _metadata(served, "SELECT dashboard_title FROM dashboards")}
     assert "重点项目投资进度（试）" in titles and len(titles) == len(DASHBOARDS)

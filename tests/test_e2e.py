@@ -52,6 +52,21 @@ def test_published_file_is_a_symlink_to_a_version(published: Published) -> None:
     assert link.is_symlink() and link.resolve().parent == published.settings.versions_dir
 
 
+def test_nothing_under_the_home_is_open_to_other_users(published: Published) -> None:
+    """Least privilege: the home 0750, what the run wrote (the published warehouse, reports, the
+    run log) group-readable at most; nothing readable, writable or enterable by other users."""
+    import stat
+
+    home = published.settings.home
+    assert stat.S_IMODE(home.stat().st_mode) & ~0o750 == 0  # 0750 or stricter
+    # (the landing folder holds what others put there; the home's 0750 keeps other users out of it)
+    written = [p for p in home.rglob("*") if p.relative_to(home).parts[0] not in ("landing", "samples")]
+    open_to_others = [str(p.relative_to(home)) for p in [home, *written]
+                      if not p.is_symlink() and p.stat().st_mode & stat.S_IRWXO]
+    assert not open_to_others
+    assert stat.S_IMODE(published.settings.published_path.resolve().stat().st_mode) & ~0o640 == 0
+
+
 def test_investment_summary_equals_answer_key(published: Published) -> None:
     rows = q(
         published,

@@ -7,6 +7,7 @@ contain (the clerk reads it), and rows read / loaded / quarantined / skipped, wh
 
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.files import ingest_paths
+from ingest.readers import readable
 from tests.workbooks import INVESTMENT_HEADER, investment_rows, write_xlsx
 
 TITLE = "青溪县2025年1-3月重点项目投资台账"
@@ -150,6 +152,36 @@ def hidden_copy(d: Path) -> Path:
     return path
 
 
+def link_out(target: Callable[[Path], Path], name: str) -> Callable[[Path], Path]:
+    """A symbolic link in the landing folder to what `target` makes outside it."""
+    def make(d: Path) -> Path:
+        (d / name).symlink_to(target(d))
+        return d / name
+
+    return make
+
+
+def outside_ledger(d: Path) -> Path:
+    (d.parent / "外面").mkdir(exist_ok=True)
+    return write_xlsx(d.parent / "外面" / "别处的台账.xlsx", {"S": investment_rows(TITLE, [P2])})
+
+
+def gbk_name(d: Path) -> Path:
+    """A name in GBK bytes, as unzipping a Windows archive leaves it: the run used to fail whole."""
+    f = write_xlsx(d / "tmp.xlsx", {"S": investment_rows(TITLE, [P1])})
+    target = os.fsencode(d) + b"/" + "青溪县投资台账.xlsx".encode("gbk")
+    os.rename(f, target)
+    return Path(os.fsdecode(target))
+
+
+def temporary_files(d: Path) -> Path:
+    for name in ("~WRL0001.tmp", ".~lock.good.xlsx#", "Thumbs.db", "下载中.xlsx.crdownload", "desktop.ini"):
+        (d / name).write_bytes(b"\0" * 64)
+    (d / "__MACOSX").mkdir()
+    (d / "__MACOSX" / "._good.xlsx").write_bytes(b"\0" * 64)
+    return d / "~WRL0001.tmp"
+
+
 def correction(d: Path) -> Path:
     fixed = [*P1[:8], 1300, *P1[9:]]
     return write_xlsx(d / "good(更正).xlsx", {"S": investment_rows(TITLE, [fixed])})
@@ -264,6 +296,17 @@ CASES = [
     Case("a hidden copy of the ledger", hidden_copy, "partial", "工作表「3月 (2)」: 隐藏的工作表，未入库", (2, 2, 0, 0),
          [(f"SELECT source_sheet, count(*) FROM raw.investment_ledger WHERE {OTHERS} GROUP BY 1", [("3月", 2)])]),
     Case("Excel's lock file", lock_file, "absent"),
+    Case("temporary and system files", temporary_files, "absent"),
+    Case("a link to a ledger outside the landing folder", link_out(outside_ledger, "链接.xlsx"), "failed",
+         "符号链接，指向落地目录之外",
+         sql=[(f"SELECT count(*) FROM raw.investment_ledger WHERE {OTHERS}", [(0,)])]),
+    Case("a link to /etc/passwd", link_out(lambda d: Path("/etc/passwd"), "passwd.csv"), "failed",
+         "指向落地目录之外（/etc/passwd），未读取"),
+    Case("a link to a folder outside", link_out(lambda d: outside_ledger(d).parent, "外部目录"), "failed",
+         "符号链接，指向落地目录之外"),
+    Case("a dangling link", link_out(lambda d: d / "不存在.xlsx", "断链.xlsx"), "failed", "符号链接无法解析"),
+    Case("a file name in GBK bytes", gbk_name, "loaded", None, (1, 1, 0, 0),
+         [(f"SELECT DISTINCT source_file FROM raw.investment_ledger WHERE {OTHERS}", [("青溪县投资台账.xlsx",)])]),
     Case("the same content under another name", same_content_twice, "unchanged", None, (0, 0, 0, 0),
          [("SELECT count(*) FROM raw.investment_ledger", [(2,)])]),
     # periods (issue: a title's Chinese month, or a blank one, was read as the whole year)
@@ -318,9 +361,9 @@ def test_odd_file(case: Case, tmp_path: Path) -> None:
 
     assert results["good.xlsx"].status == "loaded", results["good.xlsx"].error
     if case.status == "absent":
-        assert odd.name not in results
+        assert set(results) == {"good.xlsx"}
         return
-    r = results[odd.name]
+    r = results[readable(odd.name)]
     assert r.status == case.status, r.error
     if case.message is None:
         assert r.error is None
@@ -331,7 +374,7 @@ def test_odd_file(case: Case, tmp_path: Path) -> None:
     assert counts[0] == sum(counts[1:])
     [(status, error, read, loaded, quarantined, skipped)] = con.execute(
         "SELECT status, error, rows_read, rows_loaded, rows_quarantined, rows_skipped FROM audit.file_loads "
-        "WHERE file_name = ? AND load_id = ?", [odd.name, r.load_id]).fetchall()
+        "WHERE file_name = ? AND load_id = ?", [r.file_name, r.load_id]).fetchall()
     assert (status, error, (read, loaded, quarantined, skipped)) == (r.status, r.error, case.rows)
     for query, expected in case.sql:
         got = [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in con.execute(query).fetchall()]

@@ -7,13 +7,17 @@ runs its commands there; nothing of Superset is imported into waterwh's own envi
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from waterwh import home
 from waterwh.config import PROJECT_ROOT, Settings
+from waterwh.warehouse import reader_config
 
 BI_VENV = PROJECT_ROOT / ".venv-superset"
 BI_DIR = PROJECT_ROOT / "bi"
@@ -96,11 +100,16 @@ def _run(argv: list[str], env: dict[str, str], what: str) -> str:
     return proc.stdout
 
 
-def setup(settings: Settings, say: callable = print) -> dict[str, str]:  # type: ignore[valid-type]
+def setup(settings: Settings, say: callable = print,  # type: ignore[valid-type]
+          show_secrets: bool | None = None) -> dict[str, str]:
     """Initialise Superset once per version, then import bi/assets and refresh roles and users.
 
-    Idempotent: a second run changes nothing; after editing bi/assets it updates the objects."""
+    Idempotent: a second run changes nothing; after editing bi/assets it updates the objects.
+    Generated passwords are printed when standard output is a terminal (`show_secrets`)."""
+    if show_secrets is None:
+        show_secrets = sys.stdout.isatty()
     require_installed()
+    home.prepare(settings)  # Superset's files below are written under this process's umask
     p = paths(settings)
     p.home.mkdir(parents=True, exist_ok=True)
     env = superset_env(settings)
@@ -109,6 +118,8 @@ def setup(settings: Settings, say: callable = print) -> dict[str, str]:  # type:
         _run([str(bin_path("superset")), "db", "upgrade"], env, "superset db upgrade")
         _run([str(bin_path("superset")), "init"], env, "superset init")
         p.marker.write_text("ok\n", encoding="utf-8")
+    for made in p.home.glob("*.db"):  # its metadata (password hashes), from an older release too
+        home.close(made)
     creds = {}
     for user in USERS:
         value, new = password(settings, user)
@@ -116,14 +127,18 @@ def setup(settings: Settings, say: callable = print) -> dict[str, str]:  # type:
         env[f"WATERWH_BI_{user.upper()}_PASSWORD"] = value
         if new:
             where = p.secret_file(f"{user}_password")
-            say(f"Superset user {user!r}: generated password {value}  (shown once; kept in {where})")
-    out = _run(
-        [str(bin_path("python")), str(BI_DIR / "provision.py"), "--assets", str(BI_DIR / "assets"),
-         "--warehouse", str(settings.published_path)],
-        env, "provisioning Superset from bi/assets",
-    )
+            # shown once to a person at a terminal; a service's output goes to logs, which keep it
+            shown = value if show_secrets else "(not shown: this output is not a terminal)"
+            say(f"Superset user {user!r}: generated password {shown}  (kept owner-only in {where})")
+    out = _run(provision_argv(settings), env, "provisioning Superset from bi/assets")
     say(f"Superset provisioned: {out.strip().splitlines()[-1] if out.strip() else 'ok'}")
     return creds
+
+
+def provision_argv(settings: Settings, assets: Path = BI_DIR / "assets") -> list[str]:
+    """bi/provision.py in Superset's environment, on the published warehouse, with the readers' settings."""
+    return [str(bin_path("python")), str(BI_DIR / "provision.py"), "--assets", str(assets),
+            "--warehouse", str(settings.published_path), "--reader-config", json.dumps(reader_config(settings))]
 
 
 def gunicorn_argv(port: int) -> list[str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ingest.files import ingest_paths
@@ -26,24 +27,24 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
         return False
     con = duckdb.connect(":memory:")
     [result] = ingest_paths(con, [path], max_file_bytes=1 << 40, period=period, roots=[path.parent])
-    console.print(f"[bold]{path.name}[/]  sha256 {result.sha256[:12]}…  status: {result.status}")
+    console.print(f"[bold]{escape(result.file_name)}[/]  sha256 {result.sha256[:12]}…  status: {result.status}")
     if result.error:
-        console.print(f"[red]✗ {result.error}[/]")
+        console.print(f"[red]✗ {escape(result.error)}[/]")
     failed = result.status == "failed"
     if published is not None and published.exists() and not failed:
         from ingest.versions import preview
 
         for note in preview(con, result.load_id, str(published)):
-            console.print(f"[yellow]{note}[/]")
+            console.print(f"[yellow]{escape(note)}[/]")
     for s in result.sheets:
         if s.note and not failed:
-            console.print(f"工作表「{s.sheet}」: [yellow]{s.note}[/]")
+            console.print(f"工作表「{escape(s.sheet)}」: [yellow]{escape(s.note)}[/]")
             continue
         if s.error:
-            console.print(f"工作表「{s.sheet}」: [red]{s.error}[/]")
+            console.print(f"工作表「{escape(s.sheet)}」: [red]{escape(s.error)}[/]")
             continue
         console.print(
-            f"工作表「{s.sheet}」: {s.ledger_type} · 范围 {s.ledger_scope} · 报告期 "
+            f"工作表「{escape(s.sheet)}」: {s.ledger_type} · 范围 {escape(s.ledger_scope or '')} · 报告期 "
             f"{s.period.start if s.period else '?'} ~ {s.period.end if s.period else '?'} · "
             f"{s.rows_read} 行: {s.rows_loaded} 有效, {s.rows_quarantined} 隔离, {s.rows_skipped} 跳过 "
             f"(含合计/小计 {s.rows_subtotal})"
@@ -52,10 +53,10 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
         for c in ("column", "header", "unit"):
             t.add_column(c)
         for name, header, unit in s.recognised:
-            t.add_row(name, header, unit or "")
+            t.add_row(name, escape(header), unit or "")
         console.print(t)
         if s.unmapped:
-            console.print(f"未识别的表头 (ignored): {'、'.join(s.unmapped)}")
+            console.print(f"未识别的表头 (ignored): {escape('、'.join(s.unmapped))}")
     problems = con.execute(
         "SELECT sheet, row_number, column_letter, header, raw_value, reason, action FROM audit.quarantine "
         "ORDER BY sheet, row_number, column_letter"
@@ -65,7 +66,7 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
         for c in ("sheet", "cell", "column", "value", "problem", "action"):
             t.add_column(c, overflow="fold")
         for sheet, row, letter, header, raw, reason, action in problems:
-            t.add_row(sheet, f"{letter or ''}{row}", header or "", raw or "", reason, action)
+            t.add_row(*(escape(v) for v in (sheet, f"{letter or ''}{row}", header or "", raw or "", reason, action)))
         console.print(t)
     sheet_errors = {s.sheet: s.error for s in result.sheets if s.error and (failed or not s.note)}
     if problems or sheet_errors:

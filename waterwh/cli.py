@@ -196,9 +196,8 @@ def report(
     """The monthly 通报 written from the published warehouse; every figure's table and query in the appendix."""
     import re
 
-    import duckdb
-
     from waterwh import briefing
+    from waterwh.warehouse import open_reader
 
     settings = _settings(home)
     m = re.fullmatch(r"(\d{4})-(\d{1,2})", period)
@@ -215,7 +214,7 @@ def report(
         err.print(f"[bold red]Nothing published yet under {settings.home}[/]: run `waterwh run` first.")
         raise typer.Exit(1)
     end = briefing.month_end(int(m.group(1)), int(m.group(2)))
-    con = duckdb.connect(str(settings.published_path), read_only=True)
+    con = open_reader(settings.published_path, settings)
     try:
         doc = briefing.compose(con, end, kinds)
     except briefing.NoData as exc:

@@ -29,6 +29,9 @@ class Settings:
     # DuckDB's memory for the build (ingest, dbt, checks); beyond it, it spills to staging/.
     # Its default, 80 % of RAM, let a province build peak at 7 GB on a 2-core, 4 GB-target machine.
     duckdb_memory_limit: str = "2GB"
+    # Each reader's connection (waterwh sql, status, 通报, Superset): memory and threads it may use.
+    reader_memory_limit: str = "1GB"
+    reader_threads: int = 2
     # A publish whose fact row count falls below this share of the previous one is stopped.
     min_row_share_vs_previous: float = 0.5
     # The month's 通报 written after each publish into reports/ (empty: none). The PDF (3 s of font

@@ -31,6 +31,7 @@ from waterwh import publish as pub
 from waterwh.config import PROJECT_ROOT, Settings
 from waterwh.dbt import DbtResult, run_dbt
 from waterwh.faults import pause_point
+from waterwh.warehouse import open_reader
 
 
 class StageFailed(Exception):
@@ -140,7 +141,7 @@ class NightlyRun:
             if self.previous is not None:
                 # history and the raw layer carry over; the published file itself is never opened for writing
                 shutil.copyfile(self.previous, self.staging)
-                self.result.previous_headline = headline(self.previous)
+                self.result.previous_headline = headline(self.previous, self.settings)
         except BaseException:
             self._exit.close()
             raise
@@ -256,7 +257,7 @@ class NightlyRun:
             r.message = "publishing refused: no check ran on this build"
             return False
         self._stage("record")
-        r.headline = headline(self.staging)
+        r.headline = headline(self.staging, self.settings)
         r.outcome = "published"
         r.published = True
         _record_run(self.settings, self.staging, r)
@@ -277,7 +278,7 @@ class NightlyRun:
         end = self.result.headline["report_period_end"]
         target = self.settings.reports_dir / f"通报-{end:%Y-%m}-all"
         try:
-            con = duckdb.connect(str(self.settings.published_path), read_only=True)
+            con = open_reader(self.settings.published_path, self.settings)
             try:
                 doc = briefing.compose(con, end, briefing.KINDS)
             finally:
@@ -349,10 +350,10 @@ HEADLINE_KEYS = [
 ]
 
 
-def headline(db: Path) -> dict[str, object]:
+def headline(db: Path, settings: Settings) -> dict[str, object]:
     """The leadership figures of the latest report period (empty before there is any)."""
     try:
-        con = duckdb.connect(str(db), read_only=True)
+        con = open_reader(db, settings)
     except duckdb.Error:
         return {}
     try:

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from waterwh import home
 from waterwh.config import Settings
 from waterwh.faults import pause_point
 
@@ -27,8 +28,8 @@ class RunLocked(Exception):
 @contextlib.contextmanager
 def run_lock(settings: Settings) -> Iterator[None]:
     """One nightly job at a time. The kernel drops the lock if the job is killed (SIGKILL)."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(settings.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    home.prepare(settings)
+    fd = os.open(settings.lock_path, os.O_RDWR | os.O_CREAT, home.FILE_MODE)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -54,6 +55,7 @@ def publish(settings: Settings, staging_file: Path, run_id: str) -> Path:
     settings.versions_dir.mkdir(parents=True, exist_ok=True)
     target = settings.versions_dir / f"waterwh-{run_id}.duckdb"
     os.replace(staging_file, target)
+    home.close(target)
     _fsync_dir(settings.versions_dir)
     pause_point(settings.home, "publish:renamed")
     point_at(settings, target)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from waterwh.config import Settings
+from waterwh.warehouse import open_reader
 
 if TYPE_CHECKING:
     from waterwh.pipeline import RunResult
@@ -59,11 +60,11 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     return out
 
 
-def _query(db: Path | None, sql: str, params: list[object]) -> list[tuple]:
+def _query(settings: Settings, db: Path | None, sql: str, params: list[object]) -> list[tuple]:
     if db is None or not db.exists():
         return []
     try:
-        con = duckdb.connect(str(db), read_only=True)
+        con = open_reader(db, settings)
     except duckdb.Error:
         return []
     try:
@@ -97,7 +98,7 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
 
     load_ids = [f.load_id for f in r.files if f.status in ("loaded", "partial")]
     quarantined = _query(
-        db,
+        settings, db,
         "SELECT file_name, sheet, row_number, column_name, raw_value, reason FROM audit.quarantine "
         "WHERE list_contains(?, load_id) ORDER BY file_name, sheet, row_number LIMIT ?",
         [load_ids, MAX_LISTED],
@@ -113,7 +114,7 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
     lines += ["", f"## 更正与替代（{len(replaced)}）", ""]
     lines += _table(["文件", "替代了"], [list(x) for x in replaced]) if replaced else ["无。"]
     beside = _query(
-        db,
+        settings, db,
         "SELECT ledger_key, string_agg(file_name, '、' ORDER BY file_name) FROM audit.ledger_versions "
         "WHERE is_current GROUP BY ledger_key HAVING count(*) > 1 "
         "AND bool_or(list_contains(?, load_id)) ORDER BY ledger_key LIMIT ?",
@@ -124,7 +125,7 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
         lines += _table(["台账（类型｜地区｜报告期末）", "文件"], [list(b) for b in beside])
 
     conflicts = _query(
-        db,
+        settings, db,
         "SELECT ledger_type_zh, subject_name, area_name, period_end, measure_zh, value_used, source_file_used, "
         "value_other, source_file_other, source_sheet_other, source_row_other FROM marts.rpt_conflicting_reports "
         "ORDER BY period_end, ledger_type, subject_name, measure LIMIT ?",
@@ -159,7 +160,7 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
         )
 
     missing = _query(
-        db,
+        settings, db,
         "SELECT ledger_type_zh, area_name, expected_period_end FROM marts.rpt_missing_ledgers "
         "ORDER BY expected_period_end, ledger_type_zh, area_name LIMIT ?",
         [MAX_LISTED],

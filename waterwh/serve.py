@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from waterwh import home
 from waterwh.config import PROJECT_ROOT, Settings
 
 DAGSTER_YAML = """\
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for every server")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    home.prepare(settings)  # the servers' files (Dagster's runs, logs) under this umask
     services = [dagster_service(settings, args.dagster_port)]
     from waterwh import bi
 

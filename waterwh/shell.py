@@ -1,13 +1,18 @@
-"""`waterwh sql`: a read-only SQL shell on the published warehouse, on the pinned DuckDB."""
+"""`waterwh sql`: a read-only SQL shell on the published warehouse, on the pinned DuckDB.
+
+Opened through waterwh.warehouse: no SQL typed here can write, read files or change the reader's
+limits. Results are printed as DuckDB renders them, character for character (no markup, no emoji)."""
 
 from __future__ import annotations
 
 import contextlib
+import sys
 
 import duckdb
 from rich.console import Console
 
 from waterwh.config import Settings
+from waterwh.warehouse import open_reader
 
 HELP = """Read-only SQL on the published warehouse (DuckDB {version}).
 Schemas: marts (facts, dims, reports), audit (file_loads, quarantine, runs), raw, staging.
@@ -20,7 +25,7 @@ def shell(settings: Settings, query: str | None, console: Console) -> int:
     if not path.exists():
         console.print(f"Nothing published yet at {path}. Run `waterwh run` first.")
         return 1
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_reader(path, settings)
     try:
         if query is not None:
             return _run(con, query, console)
@@ -51,8 +56,14 @@ def _run(con: duckdb.DuckDBPyConnection, query: str, console: Console) -> int:
     try:
         rel = con.sql(query)
         if rel is not None:
-            console.print(str(rel.limit(200)) if hasattr(rel, "limit") else str(rel))
+            _exact(str(rel.limit(200)) if hasattr(rel, "limit") else str(rel))
         return 0
     except duckdb.Error as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(str(exc), style="red", markup=False, emoji=False, highlight=False)
         return 1
+
+
+def _exact(text: str) -> None:
+    """Values as they are: rich would read "[bold]" as markup (and fail on "[/]")."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()

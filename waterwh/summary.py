@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import duckdb
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from waterwh.config import Settings
 from waterwh.pipeline import RunResult
+from waterwh.warehouse import open_reader
 
 
 def yi(wan: object) -> str:
@@ -75,7 +75,7 @@ def print_status(console: Console, settings: Settings) -> int:
     if not path.exists():
         console.print(f"Nothing published yet under {settings.home}. Run `waterwh run` (or `make demo`).")
         return 1
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_reader(path, settings)
     try:
         run = con.execute(
             "SELECT run_id, finished_at, outcome, checks_passed, checks_failed, checks_warned, code_version "
