@@ -26,6 +26,7 @@ import duckdb
 import xlsxwriter
 
 from ingest.files import ingest_paths
+from ingest.isolation import ReadLimits
 
 HEADER = ["序号", "项目名称", "所在乡镇", "建设性质", "级别", "总投资", "年度计划投资", "本月完成",
           "年度累计完成", "开工以来累计完成", "建设状态", "滞后原因"]
@@ -149,7 +150,7 @@ def raw_table_floor(csv: Path) -> None:
 
 def waterwh_ingest(path: Path) -> None:
     con = duckdb.connect()
-    [r] = ingest_paths(con, [path], max_file_bytes=1 << 40)
+    [r] = ingest_paths(con, [path], limits=ReadLimits(max_file_bytes=1 << 40))
     assert r.status in ("loaded", "partial"), r.error
     con.close()
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,10 +11,11 @@ import duckdb
 import pyarrow as pa
 
 from ingest.cells import has_text
+from ingest.isolation import FileRead, ReadAhead, ReadLimits
 from ingest.layout import LayoutCache, LayoutError, NotALedger, detect_layout, find_scope
 from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signature
 from ingest.periods import Period, PeriodError, find_period
-from ingest.readers import CSV_SUFFIXES, SUPPORTED_SUFFIXES, FileError, Sheet, read_sheets, readable, sha256_of
+from ingest.readers import Sheet, readable, sha256_of
 from ingest.schema import AUDIT_TABLES, ensure_schema
 from ingest.spec import load_specs
 from ingest.sql_parsers import install_macros
@@ -100,6 +98,8 @@ def new_load_id(sha256: str, now: datetime) -> str:
     return f"L{now:%Y%m%dT%H%M%S}-{sha256[:10]}"
 
 
+DEFAULT_LIMITS = ReadLimits()
+
 # A batch of same-layout sheets is loaded once it holds this many rows (bounds memory on big nights).
 BATCH_ROWS = 200_000
 
@@ -108,7 +108,7 @@ def ingest_paths(
     con: duckdb.DuckDBPyConnection,
     paths: list[Path],
     *,
-    max_file_bytes: int,
+    limits: ReadLimits = DEFAULT_LIMITS,
     run_id: str | None = None,
     period: Period | None = None,
     roots: Iterable[Path] = (),
@@ -120,7 +120,8 @@ def ingest_paths(
     and the file records (`audit.file_loads`, versions) are written once their counts are final."""
     files, refused = walk(paths)
     roots = list(roots) or [p for p in paths if p.is_dir()]
-    with ReadAhead(files, max_file_bytes, con.cursor()) as reads:
+    loaded_before = _loaded_before(con)
+    with ReadAhead(files, limits, loaded_before) as reads:
         # The first files are read while the schema and macros are set up.
         ensure_schema(con)
         install_macros(con)
@@ -133,19 +134,15 @@ def ingest_paths(
                                       "failed", error=why, loaded_at=stamp))
         specs = load_specs()
         layouts = LayoutCache()  # header recognition, shared by every sheet of this run
-        loaded_before = {r[0] for r in con.execute(
-            "SELECT DISTINCT sha256 FROM audit.file_loads WHERE status <> 'unchanged'").fetchall()}
-        reads.skip(loaded_before)
         for path in files:
             stamp = now()
             read = reads.next()
-            sha = read.sha256
+            sha = read.sha256 or _hash_if_possible(path)  # (a reader that died took its hash along)
             result = FileResult(path, display_name(path, roots), sha, new_load_id(sha, stamp), "loaded",
                                 loaded_at=stamp)
-            if sha and sha in loaded_before:  # (no hash: the file could not be read at all)
-                result.status = "unchanged"
+            if read.sheets is None and read.error is None and read.fault is None:
+                result.status = "unchanged"  # its content was loaded before (or earlier tonight)
             else:
-                loaded_before.add(sha)  # the same content twice in one night is loaded once
                 try:
                     for item in _read(path, read, result, period, stamp, specs, layouts):
                         batches.add(item)
@@ -157,92 +154,6 @@ def ingest_paths(
         batches.flush_all()
         _finish_files(con, results, run_id)
     return results
-
-
-@dataclass
-class FileRead:
-    sha256: str
-    sheets: list[Sheet] | None = None  # None: not read (content loaded before) or unreadable
-    error: str | None = None  # why the file cannot be read at all
-    fault: BaseException | None = None  # an unexpected exception while reading
-
-
-class ReadAhead:
-    """Reads files in a background thread, up to AHEAD files before the one being loaded.
-
-    Reading (calamine, DuckDB's CSV reader) releases the GIL and uses one core; loading uses
-    DuckDB's threads and Python between statements: overlapped, a night's ingest keeps both
-    cores busy. Files whose content was loaded before (`skip`) are hashed, not read; files read
-    before the loaded set is known may be read in vain (the first one or two). CSV files are
-    read with `con`, a connection of its own to the warehouse (used by the reading thread only):
-    a fresh in-memory database for each file cost ~10 ms."""
-
-    AHEAD = 2
-
-    def __init__(self, files: list[Path], max_file_bytes: int, con: duckdb.DuckDBPyConnection) -> None:
-        self.files = files
-        self.max_file_bytes = max_file_bytes
-        self.con = con
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
-        self.pending: deque[Future[FileRead]] = deque()
-        self.position = 0
-        self.known: frozenset[str] = frozenset()
-        self.seen: set[str] = set()  # touched by the reading thread only
-
-    def __enter__(self) -> ReadAhead:
-        for _ in range(self.AHEAD):
-            self._submit()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.con.close()
-
-    def skip(self, sha256s: set[str]) -> None:
-        self.known = frozenset(sha256s)
-
-    def next(self) -> FileRead:
-        self._submit()
-        return self.pending.popleft().result()
-
-    def _submit(self) -> None:
-        if self.position < len(self.files):
-            self.pending.append(self.pool.submit(self._read, self.files[self.position]))
-            self.position += 1
-
-    def _read(self, path: Path) -> FileRead:
-        data = None
-        try:
-            # a CSV file is read once, to hash it and to parse it
-            if path.suffix.lower() in CSV_SUFFIXES and path.stat().st_size <= self.max_file_bytes:
-                data = path.read_bytes()
-                sha = hashlib.sha256(data).hexdigest()
-            else:
-                sha = sha256_of(path)
-        except OSError as exc:
-            return FileRead("", fault=exc)
-        if sha in self.known or sha in self.seen:
-            return FileRead(sha)
-        self.seen.add(sha)
-        read = FileRead(sha)
-        try:
-            read.sheets = read_file(path, self.max_file_bytes, self.con, data)
-        except FileError as exc:
-            read.error = str(exc)
-        except Exception as exc:  # reported on the file by the loading thread
-            read.fault = exc
-        return read
-
-
-def read_file(path: Path, max_file_bytes: int, con: duckdb.DuckDBPyConnection | None = None,
-              data: bytes | None = None) -> list[Sheet]:
-    """The sheets of a file, or FileError saying why it cannot be read (`con`, `data`: see read_sheets)."""
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise FileError(f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）")
-    size = path.stat().st_size
-    if size > max_file_bytes:
-        raise FileError(f"文件过大（{size / 1e6:.1f} MB，上限 {max_file_bytes / 1e6:.0f} MB）")
-    return read_sheets(path, con, data)
 
 
 class Batches:
@@ -285,6 +196,22 @@ class Batches:
             return False
 
 
+def _loaded_before(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The contents loaded before (none in a new warehouse): such files are hashed, not read."""
+    try:
+        return {r[0] for r in con.execute(
+            "SELECT DISTINCT sha256 FROM audit.file_loads WHERE status <> 'unchanged' AND sha256 <> ''").fetchall()}
+    except duckdb.CatalogException:
+        return set()
+
+
+def _hash_if_possible(path: Path) -> str:
+    try:
+        return sha256_of(path)
+    except OSError:
+        return ""
+
+
 def _internal_error(result: FileResult, exc: BaseException) -> None:
     result.status, result.broken = "failed", True
     result.error = f"内部错误，文件未加载: {type(exc).__name__}: {exc}"
@@ -301,12 +228,12 @@ def _read(
 ) -> list[Pending]:
     """Recognise the sheets of a file read; returns the sheets to load. Problems go on `result`."""
     if read.fault is not None:
-        raise read.fault
+        raise RuntimeError(read.fault)
     if read.error is not None:
         result.status, result.error = "failed", read.error
         return []
-    if read.sheets is None:  # ReadAhead skips only what the loop finds loaded before
-        raise RuntimeError("read ahead skipped a file that is to be loaded")
+    if read.sheets is None:
+        raise RuntimeError("a file read without sheets, error or fault")
     sheets = read.sheets
     pending: list[Pending] = []
     for sheet in sheets:

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.files import ingest_paths
+from ingest.isolation import ReadLimits
 from ingest.readers import readable
 from tests.workbooks import INVESTMENT_HEADER, investment_rows, write_xlsx
 
@@ -357,7 +358,8 @@ def test_odd_file(case: Case, tmp_path: Path) -> None:
     write_xlsx(landing / "good.xlsx", {"S": investment_rows(TITLE, [P1, P2])})
     odd = case.make(landing)
     con = duckdb.connect(":memory:")
-    results = {r.file_name: r for r in ingest_paths(con, [landing], max_file_bytes=case.max_file_bytes)}
+    limits = ReadLimits(max_file_bytes=case.max_file_bytes)
+    results = {r.file_name: r for r in ingest_paths(con, [landing], limits=limits)}
 
     assert results["good.xlsx"].status == "loaded", results["good.xlsx"].error
     if case.status == "absent":

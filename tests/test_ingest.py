@@ -17,7 +17,7 @@ MARCH = "青溪县2025年1-3月台账"
 
 
 def ingest(con: duckdb.DuckDBPyConnection, *paths: Path):
-    return ingest_paths(con, list(paths), max_file_bytes=50_000_000)
+    return ingest_paths(con, list(paths))
 
 
 @pytest.fixture
@@ -249,7 +249,7 @@ def _load_everything(folder: Path, typed_plain: bool, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(BatchLoader, "typed_plain", typed_plain)
     con = duckdb.connect(":memory:")
-    ingest_paths(con, [folder], max_file_bytes=50_000_000, now=lambda: datetime(2026, 1, 1))
+    ingest_paths(con, [folder], now=lambda: datetime(2026, 1, 1))
     tables = [f"raw.{t}" for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1").fetchall()]
     tables += [f"audit.{t}" for t in AUDIT_TABLES if t != "file_loads"]

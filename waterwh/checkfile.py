@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ingest.files import ingest_paths
+from ingest.files import DEFAULT_LIMITS, ingest_paths
+from ingest.isolation import ReadLimits
 from ingest.periods import Period
 
 
@@ -20,13 +21,14 @@ def annotated_path(path: Path) -> Path:
 
 
 def check_file(path: Path, period: Period | None, console: Console, out: Path | None = None,
-               published: Path | None = None) -> bool:
-    """`published`: the published warehouse, to say which loaded ledgers this one would supersede."""
+               published: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> bool:
+    """`published`: the published warehouse, to say which loaded ledgers this one would supersede;
+    `limits`: the nightly run's (a file it would refuse is refused here, saying why)."""
     if not path.is_file():
         console.print(f"[red]{path}: no such file[/]")
         return False
     con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [path], max_file_bytes=1 << 40, period=period, roots=[path.parent])
+    [result] = ingest_paths(con, [path], limits=limits, period=period, roots=[path.parent])
     console.print(f"[bold]{escape(result.file_name)}[/]  sha256 {result.sha256[:12]}…  status: {result.status}")
     if result.error:
         console.print(f"[red]✗ {escape(result.error)}[/]")

@@ -110,7 +110,7 @@ def ingest(
                 rows += f.total("rows_read")
                 progress.update(task, advance=1, rows=rows, description=f.file_name[-40:])
 
-            files = ingest_paths(con, paths, max_file_bytes=settings.max_file_bytes, on_file=tick)
+            files = ingest_paths(con, paths, limits=settings.read_limits, on_file=tick)
         con.close()
     console.print(_files_table(files))
     for f in files:
@@ -133,7 +133,9 @@ def check(
     Writes an annotated copy (FILE.检查标注.xlsx) with the bad cells highlighted and commented."""
     from waterwh.checkfile import check_file
 
-    ok = check_file(file, _period(period), console, out, published=_settings(None).published_path)
+    settings = _settings(None)
+    ok = check_file(file, _period(period), console, out, published=settings.published_path,
+                    limits=settings.read_limits)
     raise typer.Exit(0 if ok else 1)
 
 

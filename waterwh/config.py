@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from ingest.isolation import ReadLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +28,16 @@ class Settings:
     specs_dir: Path = PROJECT_ROOT / "ingest" / "specs"
     # dbt with dbt-spark + pyspark, in its own environment (`make spark`): the Spark parity check
     spark_dbt: Path = PROJECT_ROOT / ".venv-spark" / "bin" / "dbt"
+    # What one file may ask of the reader (ingest/isolation.py); a file beyond any limit is refused,
+    # saying which.
     max_file_bytes: int = 200 * 1024 * 1024
+    max_uncompressed_bytes: int = 1024 * 1024 * 1024  # an xlsx's parts, unzipped, as declared
+    max_compression_ratio: float = 200.0
+    max_sheets: int = 500
+    max_rows: int = 1_048_576  # per sheet
+    max_columns: int = 2_000  # per sheet
+    max_read_memory_bytes: int = 4 * 1024 * 1024 * 1024  # the reading process's address space
+    max_read_seconds: float = 300.0  # per file
     keep_published: int = 5
     # DuckDB's memory for the build (ingest, dbt, checks); beyond it, it spills to staging/.
     # Its default, 80 % of RAM, let a province build peak at 7 GB on a 2-core, 4 GB-target machine.
@@ -39,6 +52,14 @@ class Settings:
     briefing_formats: tuple[str, ...] = ("md", "docx")
     # Where a failed run is reported besides the log file (notifications.jsonl, always written).
     notify: NotifySettings = field(default_factory=lambda: NotifySettings())
+
+    @property
+    def read_limits(self) -> ReadLimits:
+        from ingest.isolation import ReadLimits
+
+        return ReadLimits(self.max_file_bytes, self.max_uncompressed_bytes, self.max_compression_ratio,
+                          self.max_sheets, self.max_rows, self.max_columns,
+                          max_memory_bytes=self.max_read_memory_bytes, max_seconds=self.max_read_seconds)
 
     @property
     def landing_dir(self) -> Path:

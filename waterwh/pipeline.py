@@ -190,7 +190,7 @@ class NightlyRun:
         try:
             ensure_schema(con)
             self.result.files = ingest_paths(
-                con, [self.landing], max_file_bytes=self.settings.max_file_bytes, run_id=self.result.run_id,
+                con, [self.landing], limits=self.settings.read_limits, run_id=self.result.run_id,
                 period=self.period, roots=[self.landing], on_file=self._on_file,
             )
             con.execute("CHECKPOINT")
