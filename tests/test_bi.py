@@ -88,6 +88,9 @@ HEADLINES: dict[str, dict[str, str]] = {
 }
 
 
+QUERY_TIMEOUT = 15  # seconds (60 in service): a SQL Lab query longer than it is cut
+
+
 @dataclass
 class Served:
     settings: Settings
@@ -137,7 +140,7 @@ def served(published: Published, tmp_path_factory: pytest.TempPathFactory) -> It
     settings = published.copy_home(tmp_path_factory.mktemp("bi") / "home")
     bi_port, dagster_port = _free_port(), _free_port()
     env = {**os.environ, "WATERWH_HOME": str(settings.home), "WATERWH_BI_PORT": str(bi_port),
-           "WATERWH_DAGSTER_PORT": str(dagster_port)}
+           "WATERWH_DAGSTER_PORT": str(dagster_port), "WATERWH_BI_QUERY_TIMEOUT": str(QUERY_TIMEOUT)}
     env.pop("WATERWH_BI_ADMIN_PASSWORD", None)
     log = (settings.home / "make-serve.log").open("wb")
     proc = subprocess.Popen(["make", "-s", "serve"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -372,6 +375,22 @@ def test_analyst_reads_but_cannot_write_or_read_files(served: Served) -> None:
     con = duckdb.connect(str(served.settings.published_path), read_only=True)
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'x'").fetchall() == [(0,)]
     con.close()
+
+
+def test_a_runaway_sql_lab_query_is_cut_and_cannot_raise_its_limits(served: Served) -> None:
+    """A count over range(1e12) ran 94 s (four stalled every dashboard); a query may not SET the
+    memory limit or threads its connection was given."""
+    started = time.monotonic()
+    status, body = _sql(served, "analyst", "SELECT count(*) FROM range(1000000000000)")
+    took = time.monotonic() - started
+    assert status != 200 or body.get("status") != "success", body
+    assert took < QUERY_TIMEOUT + 20, f"the query ran {took:.0f} s"
+    assert "nterrupt" in json.dumps(body, ensure_ascii=False), body
+    for sql in ("SET memory_limit = '100GB'", "SET threads = 64", "SET enable_external_access = true"):
+        status, body = _sql(served, "analyst", sql)
+        assert status != 200 or body.get("status") != "success", f"{sql!r} was allowed: {body}"
+    status, body = _sql(served, "analyst", "SELECT current_setting('threads') AS t")
+    assert status == 200 and str(body["data"][0]["t"]) == str(served.settings.reader_threads), body
 
 
 def test_dashboards_keep_working_during_a_publish_and_show_the_new_data(served: Served) -> None:

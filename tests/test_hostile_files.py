@@ -96,7 +96,8 @@ def read_all(files: list[Path], limits: ReadLimits) -> list[FileRead]:
 
 def test_a_file_over_its_time_is_given_up_and_the_next_read_by_a_new_reader(tmp_path: Path) -> None:
     files = [write_xlsx(tmp_path / f"{i}.xlsx", {"S": investment_rows(TITLE, [P1] * (i + 1))}) for i in range(3)]
-    reads = read_all(files, ReadLimits(max_seconds=0.001))  # not even time to start
+    # not even time to start (a memory limit of its own: no idle reader of another test is reused)
+    reads = read_all(files, ReadLimits(max_seconds=0.001, max_memory_bytes=3 << 30))
     assert all("读取超时（超过 0 秒）" in (r.error or "") for r in reads)
     reads = read_all(files, ReadLimits())
     assert [r.sheets[0].table.num_rows for r in reads if r.sheets] == [3, 4, 5]
