@@ -12,12 +12,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _BLOCK = 1 << 16
-_SPECIAL_BYTES = (ord("#"), ord("["), 0xC2, 0xE2, 0xE3, 0xEF)
+_SPECIAL_BYTES = (ord("#"), ord("["), 0x7F, 0xC2, 0xE2, 0xE3, 0xEF)
 
 
 def _special_positions(data: np.ndarray) -> np.ndarray:
     """Positions of bytes that start a character normalisation acts on (sql_parsers.NEEDS_NORM):
-    ASCII controls and space, '#', '[', and the lead bytes of U+00A0, U+2000-U+200F, U+3000,
+    ASCII controls and space, DEL, '#', '[', and the lead bytes of U+00A0, U+2000-U+200F, U+3000,
     U+FF00-U+FF7F and U+FEFF. A multi-byte lead is confirmed by the bytes after it (by the caller);
     a cell flagged wrongly only takes the slow path (normalisation leaves it as it is), a missed
     one would skip a rule: the sets only widen. Comparisons into two reused block-sized buffers:

@@ -197,6 +197,15 @@ class ReadAhead:
         return False
 
 
+def read_one(path: Path, limits: ReadLimits) -> list[Sheet]:
+    """One file's sheets, read by a child process; FileError saying why not."""
+    with ReadAhead([path], limits, set()) as reads:
+        read = reads.next()
+    if read.sheets is None:
+        raise FileError(read.error or read.fault or "未读取")
+    return read.sheets
+
+
 class _Child:
     """One reading process. It answers requests one after another, so a process that ingests
     again (a benchmark's rounds, a long-lived Dagster process) reuses an idle one: starting one

@@ -36,7 +36,7 @@ from ingest.periods import CN_NUMERALS, Period, PeriodError, numerals_as_digits,
 from ingest.readers import Sheet
 from ingest.spec import ColumnSpec, LedgerSpec
 from ingest.sql_parsers import NULL_TOKENS
-from ingest.text import compact, normalise_cells
+from ingest.text import CONTROLS, compact, normalise_cells
 from waterwh.config import UNIT_TO_WAN
 
 # Row tests of stage 1 (`classify`), on normalised text. `[\t\n\f\r ]` is what `\s` meant when
@@ -134,6 +134,8 @@ class Cells:
     text: list[pa.Array]  # normalised where needed; NULL where empty
     normalised: list[tuple[np.ndarray, list[str | None]]]  # (rows, normalised text) of the cells that needed it
     filled: np.ndarray  # per row: any cell not empty
+    cleaned: list[tuple[int, np.ndarray, list[str]]] = field(default_factory=list)  # (column, rows, text as read)
+    # of the cells that held control characters (removed by normalising; reported, never stored)
 
 
 def signature(layout: Layout) -> tuple:
@@ -600,9 +602,10 @@ class BatchLoader:
             starts = _sheet_starts(sheet_of)
             kind, counted = self.row_kinds(stage1, sheet_of, starts)
             rows = self.parse_input(stage1, kind, counted, src, sheet_of, starts)
+            cleaned = cells.cleaned
             del stage1, cells
             read = np.bincount(sheet_of[counted], minlength=len(self.items))
-            self._finish(read, src, rows, plain)
+            self._finish(read, src, rows, plain, cleaned)
         finally:
             for view in ("batch_meta_src", "batch_rows", "sheet_parsed", "plain_src"):
                 con.unregister(view)
@@ -633,7 +636,11 @@ class BatchLoader:
             if i in dates:  # "九月底": Chinese numerals of a date as digits, for wh_date
                 dirty |= rows_containing(column, *CN_NUMERALS)
             at = np.flatnonzero(dirty)
-            values = normalise_cells(column.take(pa.array(at)).to_pylist()) if len(at) else []
+            read = column.take(pa.array(at)).to_pylist() if len(at) else []
+            values = normalise_cells(read) if read else []
+            controls = [j for j, v in enumerate(read) if CONTROLS.search(v)]
+            if controls:
+                cells.cleaned.append((i, at[controls], [read[j] for j in controls]))
             if i in dates:
                 values = [numerals_as_digits(v) if v else v for v in values]
             filled[at] = [v is not None for v in values]  # a cell of spaces is empty once normalised
@@ -655,7 +662,8 @@ class BatchLoader:
             "report_period_end": period.end if period else None, "period_type": period.type if period else None,
         }
 
-    def _finish(self, read: np.ndarray, src: pa.Table, rows: pa.Table, plain: set[str]) -> None:
+    def _finish(self, read: np.ndarray, src: pa.Table, rows: pa.Table, plain: set[str],
+                cleaned: list[tuple[int, np.ndarray, list[str]]]) -> None:
         con, L, spec = self.con, self.layout, self.spec
         sql = self.parse_exprs(plain)
         rows, in_arrow = self.arrow_values(rows, plain, sql.empty)
@@ -717,7 +725,7 @@ class BatchLoader:
                 f"SELECT {', '.join(select)} FROM sheet_parsed AS p JOIN batch_meta AS meta USING (__sheet) "
                 f"WHERE p.__kind = {DATA} AND NOT p.__reject"
             )
-        self._quarantine([col for _, col in issues], parsed, data, rejected, src)
+        self._quarantine([col for _, col in issues], parsed, data, rejected, src, cleaned)
         self._periods_per_row()
         if not data.all():  # a 合计, 小计, 其中 or group row
             self._reported_totals()
@@ -759,11 +767,13 @@ class BatchLoader:
                 )
 
     def _quarantine(self, issue_cols: list[str], parsed: pa.Table, data: np.ndarray, rejected: np.ndarray,
-                    src: pa.Table) -> None:
+                    src: pa.Table, cleaned: list[tuple[int, np.ndarray, list[str]]]) -> None:
         """One audit row per problem cell of a data row: the row rejected (a required column) or
-        the cell nulled. Gathered in Arrow: problem cells are few, and the raw value is a take
-        from the source by row position, not a join over every row of the batch."""
-        parts: list[pa.Table] = []
+        the cell nulled; and one per cell of a loaded column that held control characters, which
+        were removed (`cell_cleaned`). Gathered in Arrow: problem cells are few, and the raw value
+        is a take from the source by row position, not a join over every row of the batch."""
+        parts: list[pa.Table] = [self._cleaned_cells(src, i, rows, read) for i, rows, read in cleaned
+                                 if any(m.index == i for m in self.layout.columns)]
         nulled = np.zeros(len(self.items), dtype=np.int64)
         sheet, row, index = (parsed.column(c) for c in ("__sheet", "__row", "__i"))
         sheet_no = sheet.to_numpy()
@@ -802,6 +812,19 @@ class BatchLoader:
             """)
         finally:
             self.con.unregister("quarantine_src")
+
+    def _cleaned_cells(self, src: pa.Table, index: int, rows: np.ndarray, read: list[str]) -> pa.Table:
+        m = next(m for m in self.layout.columns if m.index == index)
+        at, n = pa.array(rows), len(rows)
+        shown = [CONTROLS.sub(lambda c: f"\\x{ord(c.group(0)):02x}", v) for v in read]
+        return pa.table({
+            "__sheet": pc.take(src.column("__sheet"), at), "__row": pc.take(src.column("__row"), at),
+            "column_name": pa.array([m.spec.name] * n, pa.string()),
+            "header": pa.array([m.header] * n, pa.string()), "raw_value": pa.array(shown, pa.string()),
+            "reason": pa.array(["含不可见的控制字符（如 \\x00，多见于系统导出的文件），已删除后入库"] * n, pa.string()),
+            "action": pa.array(["cell_cleaned"] * n, pa.string()),
+            "letter": pa.array([column_letter(index)] * n, pa.string()),
+        })
 
     def _reported_totals(self) -> None:
         """Stated 合计/小计/group values, with the data rows each one is a total of."""

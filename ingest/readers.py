@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -246,22 +247,45 @@ def detect_encoding(data: bytes) -> str:
         ) from exc
 
 
-def _refuse_if_cut_off(tail: str, line_count: int) -> None:
-    """A CSV whose last line has no line end and fewer fields than the line before it was cut off
-    in transfer: how many rows are missing cannot be known, so the whole file is refused.
-    `tail`: the end of the text (the last lines are enough); `line_count`: lines in the file."""
+def _refuse_if_cut_off(tail: str, line_count: int, delim: str = ",") -> None:
+    """A CSV whose last record has no line end and fewer fields than the record before it was cut
+    off in transfer: how many rows are missing cannot be known, so the whole file is refused.
+    `tail`: the end of the text (the last lines are enough); `line_count`: lines in the file. A
+    record spans lines where a quoted cell holds a line break (Alt+Enter)."""
     if not tail or tail.endswith(("\n", "\r")):
         return
-    lines = re.split("\r\n|\r|\n", tail)  # not splitlines: \x0b, \x1c-\x1e, U+2028 are a cell's
-    filled = [line for line in lines if line.strip()]
-    if len(filled) < 2:
+    lines = [line for line in re.split("\r\n|\r|\n", tail) if line.strip()]  # (\x0b, U+2028 are a cell's)
+    records: list[str] = []
+    while lines and len(records) < 2:  # the last two records, each as many lines as its quotes span
+        record = lines.pop()
+        while record.count('"') % 2 and lines:
+            record = lines.pop() + "\n" + record
+        records.append(record)
+    if len(records) < 2:
         return
-    last, before = (len(next(csv.reader([line]))) for line in (filled[-1], filled[-2]))
+    last, before = (len(next(csv.reader([r], delimiter=delim))) for r in records)
     if last < before:
         raise FileError(
             f"文件不完整：最后一行（第{line_count}行）只有{last}列，上一行有{before}列，"
             "可能在传输中被截断，请重新报送"
         )
+
+
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def _delimiter(head: list[str]) -> str:
+    """The field separator of a CSV: of , tab ; |, the one on which the most lines agree about how
+    many fields they have (more fields, then the comma, on a tie). A file saved with semicolons or
+    tabs was not recognised at all; a tab-separated file's "1,234" is no comma-separated one."""
+    best, score = ",", (0, 0)
+    for d in DELIMITERS:
+        counts = Counter(line.count(d) for line in head if d in line)
+        if counts:
+            fields, agree = counts.most_common(1)[0]
+            if (agree, fields) > score:
+                best, score = d, (agree, fields)
+    return best
 
 
 def _has_blank_lines(data: bytes) -> bool:
@@ -295,12 +319,13 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
     # A large file DuckDB can read as it is (UTF-8 without BOM: DuckDB rejects invalid UTF-8 itself)
     # is not decoded in Python first: validating 10 MB there costs a fifth of the whole read.
     encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    tail = data[-65536:].decode(encoding, errors="ignore")
-    line_count = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10)) + 1  # 3x bytes.count
-    _refuse_if_cut_off(tail, line_count)
     head_bytes = data[:65536] if data.count(b"\n", 0, 65536) >= 500 else data[: 1 << 20]
     head = head_bytes.decode(encoding, errors="ignore").split("\n")[:500]  # not splitlines: \x0b is a cell's
-    width = max((line.count(",") for line in head), default=0) + 1
+    delim = _delimiter(head)
+    tail = data[-65536:].decode(encoding, errors="ignore")
+    line_count = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10)) + 1  # 3x bytes.count
+    _refuse_if_cut_off(tail, line_count, delim)
+    width = max((line.count(delim) for line in head), default=0) + 1
     table, text = None, None
     rewrite = encoding != "utf-8" or not _utf8_name(path)  # DuckDB opens UTF-8 paths only
     if len(data) <= SMALL_CSV:
@@ -308,14 +333,14 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
         # that must then be done again (~4 ms): a third of a province's CSV ledgers are GBK. One
         # without quotes is split here: a DuckDB read costs ~3 ms whatever the file's size.
         text, encoding = _decoded(data, encoding)
-        table = _split_csv(text, width)
+        table = _split_csv(text, width, delim)
         if table is not None:
             yield Sheet(name=readable(path.stem), table=table)
             return
         rewrite = encoding != "utf-8" or not _utf8_name(path) or _has_blank_lines(data)
     if not rewrite:
         try:
-            table = _duckdb_csv(path, width, con)
+            table = _duckdb_csv(path, width, con, delim)
         except UnicodeError:
             encoding = detect_encoding(data)  # GBK/GB18030, or a clear refusal
         else:
@@ -328,13 +353,13 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
         # Rewritten (blank lines marked) to a temporary UTF-8 copy DuckDB reads as it is.
         if text is None:  # a small file is decoded already; a large one DuckDB took for UTF-8 may not be
             text, _ = _decoded(data, encoding)
-        text = BLANK_LINE.sub(",", text.rstrip("\r\n"))  # no line after the last
+        text = BLANK_LINE.sub(delim, text.rstrip("\r\n"))  # a field separator marks it; no line after the last
         fd, name = tempfile.mkstemp(suffix=".csv")
         tmp = Path(name)
         try:
             with open(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
-            table = _duckdb_csv(tmp, width, con)
+            table = _duckdb_csv(tmp, width, con, delim)
         except UnicodeError as exc:  # Python took the text for UTF-8 and DuckDB did not: say so
             raise FileError(f"CSV文件编码无法识别（{str(exc).splitlines()[0][:200]}）") from exc
         finally:
@@ -342,7 +367,7 @@ def read_csv(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: byt
     yield Sheet(name=readable(path.stem), table=_as_strings(table))
 
 
-def _split_csv(text: str, width: int) -> pa.Table | None:
+def _split_csv(text: str, width: int, delim: str = ",") -> pa.Table | None:
     """The table DuckDB reads (`_duckdb_csv`, blank lines kept as empty rows) from a text without
     quotes, NUL or a lone CR, split in Python; None for any other text. As DuckDB does: an empty
     field is NULL, a short line padded, fields beyond `width` dropped, trailing line ends ignored.
@@ -357,23 +382,28 @@ def _split_csv(text: str, width: int) -> pa.Table | None:
             return None
     columns: list[list[str | None]] = [[] for _ in range(width)]
     for line in lines:
-        fields = line.split(",")
+        fields = line.split(delim)
         for i, column in enumerate(columns):
             column.append(fields[i] or None if i < len(fields) else None)
     return pa.table({f"c{i}": pa.array(column, pa.string()) for i, column in enumerate(columns)})
 
 
-def _duckdb_csv(path: Path, width: int, con: duckdb.DuckDBPyConnection | None) -> pa.Table:
+def _duckdb_csv(path: Path, width: int, con: duckdb.DuckDBPyConnection | None, delim: str = ",") -> pa.Table:
     """Every field as text, `width` columns (short lines padded). UnicodeError: not UTF-8."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     own = con is None
     con = duckdb.connect() if own else con
+    read = ("SELECT * FROM read_csv(?, header=false, auto_detect=false, delim=?, quote='\"', escape='\"', "
+            f"null_padding=true, strict_mode=false, columns={columns}")
     try:
-        return con.sql(
-            "SELECT * FROM read_csv(?, header=false, auto_detect=false, delim=',', quote='\"',"
-            f" escape='\"', null_padding=true, strict_mode=false, columns={columns})",
-            params=[str(path)],
-        ).to_arrow_table()
+        try:
+            return con.sql(read + ")", params=[str(path), delim]).to_arrow_table()
+        except duckdb.Error as exc:
+            if "quoted new lines" not in str(exc):
+                raise
+            # a line break inside a quoted cell (Alt+Enter in Excel): DuckDB's parallel reader
+            # cannot pad short lines then; the single-threaded one can
+            return con.sql(read + ", parallel=false)", params=[str(path), delim]).to_arrow_table()
     except duckdb.Error as exc:
         if "unicode" in str(exc).lower() or "utf-8" in str(exc).lower():
             raise UnicodeError(str(exc)) from exc

@@ -20,7 +20,10 @@ _HALF = ("".join(chr(c) for c in range(0x21, 0x7F)) + " ").replace("'", "''")
 _SPACES = "[\\s\u3000\u2003\u2002\u00a0\u200b\ufeff]+"
 _NOISE = r"##\w+##|\[bookmark:[^\]]*\]"
 # Any character that full-width folding, noise removal or space collapsing would change.
-NEEDS_NORM = "[\\s\uff01-\uff5e\u3000\u2003\u2002\u00a0\u200b\ufeff#\\[]"
+NEEDS_NORM = "[\\s\uff01-\uff5e\u3000\u2003\u2002\u00a0\u200b\ufeff#\\[\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f]"
+# Control characters (NUL from a C program's export, \x0b from a line break in an old Excel cell…):
+# removed from every cell, never stored. Tab, line feed, form feed and CR are whitespace, collapsed.
+_CONTROLS = "[\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f]"
 NULL_TOKENS = ("-", "--", "—", "——", "/", "\\", "无", "N/A", "NA", "…", "——/", "#N/A")
 
 _QUALIFIERS = "约|左右|余|多|以上|以下|超过|超出|超|不足|不到|低于|高于|近|达"
@@ -42,8 +45,9 @@ MACROS = [
     # to this macro by tests/test_cells.py) to the few cells that need it: translate() is slow.
     f"""CREATE OR REPLACE MACRO wh_norm(s) AS CASE
         WHEN NOT regexp_matches(CAST(s AS VARCHAR), '{NEEDS_NORM}') THEN nullif(CAST(s AS VARCHAR), '')
-        ELSE nullif(trim(regexp_replace(regexp_replace(
-            wh_fullwidth(CAST(s AS VARCHAR)), '{_NOISE}', '', 'g'), '{_SPACES}', ' ', 'g')), '') END""",
+        ELSE nullif(trim(regexp_replace(regexp_replace(regexp_replace(
+            wh_fullwidth(CAST(s AS VARCHAR)), '{_CONTROLS}', '', 'g'), '{_NOISE}', '', 'g'), '{_SPACES}', ' ', 'g')),
+            '') END""",
     "CREATE OR REPLACE MACRO wh_is_null_token(n) AS n IS NULL OR n IN ("
     + ", ".join(f"'{t}'" for t in NULL_TOKENS)
     + ")",

@@ -16,8 +16,10 @@ WHITESPACE = re.compile(r"[\s\u3000\u2003\u2002\xa0\u200b\ufeff]+")
 
 
 # sql_parsers.wh_norm in Python (RE2's \s is [\t\n\f\r ], its \w ASCII): full-width forms and U+3000
-# to ASCII, noise tokens out, whitespace runs to one space, trimmed, '' → None.
+# to ASCII, control characters out, noise tokens out, whitespace runs to one space, trimmed, '' → None.
 _CELL_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_JOINED_CONTROLS = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f]")  # \x00 separates the cells: see normalise_cells
 _CELL_NOISE = re.compile(r"##[0-9A-Za-z_]+##|\[bookmark:[^\]\x00]*\]")  # \x00: see normalise_cells
 _CELL_SPACES = re.compile("[\t\n\f\r \u3000\u2003\u2002\u00a0\u200b\ufeff]+")
 
@@ -26,20 +28,22 @@ def normalise_cell(text: str) -> str | None:
     """A cell as `wh_norm` normalises it, for the few cells that hold a character it acts on:
     a regular expression costs DuckDB ~9 µs such a cell (its translate() re-reads the mapping for
     every row), Python ~1 µs. `tests/test_cells.py` holds the two equal."""
-    return _CELL_SPACES.sub(" ", _CELL_NOISE.sub("", text.translate(_CELL_FULLWIDTH))).strip(" ") or None
+    text = CONTROLS.sub("", text.translate(_CELL_FULLWIDTH))
+    return _CELL_SPACES.sub(" ", _CELL_NOISE.sub("", text)).strip(" ") or None
 
 
 def normalise_cells(cells: list[str]) -> list[str | None]:
     """`normalise_cell` over many cells at once: the full-width mapping in numpy over their joined
     text, each rule one regular expression pass (~0.3 µs a cell instead of ~3). The separator
-    U+0000 is in no rule's pattern and in no cell a workbook holds; cells holding it go one by one."""
+    U+0000 is in no rule's pattern but the controls'; cells holding it go one by one."""
     text = "\x00".join(cells)
     if text.count("\x00") != len(cells) - 1:
         return [normalise_cell(c) for c in cells]
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
     codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
     codes[codes == 0x3000] = 0x20
-    text = _CELL_SPACES.sub(" ", _CELL_NOISE.sub("", codes.tobytes().decode("utf-32-le")))
+    text = _JOINED_CONTROLS.sub("", codes.tobytes().decode("utf-32-le"))
+    text = _CELL_SPACES.sub(" ", _CELL_NOISE.sub("", text))
     return [c.strip(" ") or None for c in text.split("\x00")]
 
 

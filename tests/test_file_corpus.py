@@ -245,6 +245,28 @@ CASES = [
         "备注换行.csv", f"{TITLE}\n{CSV_HEADER},备注\n1,甲项目,城关镇,100,50,20,\n"
         "2,乙项目,城关镇,9,5,2,见附件\u2028第二页", "utf-8"), "loaded", None, (2, 2, 0, 0)),
     Case("legacy .xls", legacy_xls, "loaded", None, (2, 2, 0, 0)),
+    # CSV dialects as programs write them (were refused: "CSV Error on Line 3", "no known header")
+    Case("CSV with a line break inside a quoted cell", csv(
+        "换行.csv", f'{TITLE}\n{CSV_HEADER},备注\n1,甲项目,城关镇,100,50,20,"第一行\n第二行"\n2,乙项目,城关镇,9,5,2,\n'
+        '3,丙项目,城关镇,8,4,1,"末行\n也换行"', "utf-8"), "loaded", None, (3, 3, 0, 0),
+         [(f"SELECT source_row, project_name, remarks FROM raw.investment_ledger WHERE {OTHERS} ORDER BY 1",
+           [(3, "甲项目", "第一行 第二行"), (4, "乙项目", None), (5, "丙项目", "末行 也换行")])]),
+    Case("semicolon-separated CSV", csv(
+        "分号.csv", f"{TITLE}\n{CSV_HEADER.replace(',', ';')}\n1;甲项目;城关镇;100;50;\"1,234\"\n", "gbk"),
+         "loaded", None, (1, 1, 0, 0),
+         [(f"SELECT project_name, ytd_completed FROM raw.investment_ledger WHERE {OTHERS}", [("甲项目", 1234)])]),
+    Case("tab-separated CSV with thousands separators", csv(
+        "制表符.csv", f"{TITLE}\n{CSV_HEADER.replace(',', chr(9))}\n1\t甲项目\t城关镇\t1,100\t50\t20\n"
+        "2\t乙项目\t城关镇\t2,200\t60\t30\n", "utf-8"), "loaded", None, (2, 2, 0, 0),
+         [(f"SELECT project_name, total_investment FROM raw.investment_ledger WHERE {OTHERS} ORDER BY source_row",
+           [("甲项目", 1100), ("乙项目", 2200)])]),
+    Case("NUL and control characters in cells", csv(
+        "控制字符.csv", f"{TITLE}\n{CSV_HEADER}\n1,甲\x00项目,城关镇,100,50,20\n2,乙项目\x07,城关镇,9,5,2\n", "utf-8"),
+         "loaded", None, (2, 2, 0, 0),
+         [(f"SELECT project_name FROM raw.investment_ledger WHERE {OTHERS} ORDER BY source_row",
+           [("甲项目",), ("乙项目",)]),
+          ("SELECT row_number, column_letter, raw_value, action FROM audit.quarantine ORDER BY 1",
+           [(3, "B", "甲\\x00项目", "cell_cleaned"), (4, "B", "乙项目\\x07", "cell_cleaned")])]),
     Case("two ledgers in one workbook", xlsx("合并报送.xlsx", {"投资": investment_rows(TITLE, [P1]), "资金": FUNDING}),
          "loaded", None, (2, 2, 0, 0), [("SELECT count(*) FROM raw.funding_ledger", [(1,)])]),
     Case("page header repeated mid-sheet", xlsx("分页.xlsx", {

@@ -72,13 +72,25 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
         console.print(t)
     sheet_errors = {s.sheet: s.error for s in result.sheets if s.error and (failed or not s.note)}
     if problems or sheet_errors:
-        from ingest.annotate import annotate
-
-        target = annotate(
-            path, [(p[0], p[1], p[2], p[5], p[6]) for p in problems], sheet_errors, out or annotated_path(path)
-        )
-        console.print(f"标注后的文件 (annotated copy): {target}")
+        _annotated_copy(path, problems, sheet_errors, out or annotated_path(path), limits, console)
     con.close()
-    ok = result.status in ("loaded", "unchanged") and not problems
+    # a cell whose control characters were removed is loaded as it reads: a warning, no error
+    ok = result.status in ("loaded", "unchanged") and all(p[6] == "cell_cleaned" for p in problems)
     console.print("[green]OK: no problems found[/]" if ok else "[red]Problems found: please fix and resend[/]")
     return ok
+
+
+def _annotated_copy(path: Path, problems: list[tuple], sheet_errors: dict[str, str], target: Path,
+                    limits: ReadLimits, console: Console) -> None:
+    """The clerk's file with every problem marked, or a note saying why there is none."""
+    from ingest.annotate import NoCopy, annotate
+    from ingest.isolation import read_one
+    from ingest.readers import ZIP_EXCEL_SUFFIXES, FileError
+
+    try:
+        sheets = None if path.suffix.lower() in ZIP_EXCEL_SUFFIXES else read_one(path, limits)
+        written = annotate(path, [(p[0], p[1], p[2], p[5], p[6]) for p in problems], sheet_errors, target, sheets)
+    except (NoCopy, FileError) as exc:
+        console.print(f"[yellow]{escape(str(exc))}[/]")
+        return
+    console.print(f"标注后的文件 (annotated copy): {escape(str(written))}")
