@@ -43,6 +43,7 @@ from ingest.readers import (
     CSV_SUFFIXES,
     SMALL_CSV,
     SUPPORTED_SUFFIXES,
+    UNSUPPORTED,
     ZIP_EXCEL_SUFFIXES,
     FileError,
     Sheet,
@@ -110,7 +111,7 @@ def check_read(sheets: list[Sheet], limits: ReadLimits) -> None:
 def read_checked(path: Path, limits: ReadLimits, con: Any = None, data: bytes | None = None) -> list[Sheet]:
     """The sheets of a file within the limits, or FileError (in the calling process)."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise FileError(f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）")
+        raise FileError(UNSUPPORTED.format(suffix=path.suffix))
     check_declared(path, limits)
     sheets = read_sheets(path, con, data)
     check_read(sheets, limits)
@@ -384,7 +385,8 @@ def _read_one(path: Path, limits: ReadLimits, con: Any, known: set[str]) -> File
         return FileRead(sha, error="读取时所需内存超过上限（文件中有极大的单元格范围或声明，"
                                    "可能已损坏或被篡改），未读取")
     except BaseException as exc:  # calamine's panics (PanicException) included
-        return FileRead(sha, error=f"文件无法读取（读取器出错：{type(exc).__name__}: {str(exc)[:200]}），未读取")
+        return FileRead(sha, error=f"文件可能已损坏，无法读取（读取器出错：{type(exc).__name__}: {str(exc)[:200]}），"
+                                   "请重新导出后报送")
 
 
 if __name__ == "__main__":

@@ -32,9 +32,12 @@ from ingest.number_formats import PercentCells, percent_cells
 # read by DuckDB with one row more than it has lines (hypothesis found it).
 BLANK_LINE = re.compile(r"^(?=\r?$)", re.MULTILINE)
 ZIP_EXCEL_SUFFIXES = {".xlsx", ".xlsm"}  # Office Open XML: a zip package
-EXCEL_SUFFIXES = ZIP_EXCEL_SUFFIXES | {".xls"}
+# calamine reads these too: .xls (Excel 97-2003), .xlsb (Excel binary), .ods (LibreOffice, and
+# WPS/永中 on the 国产 desktops some bureaus run)
+EXCEL_SUFFIXES = ZIP_EXCEL_SUFFIXES | {".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv"}
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | CSV_SUFFIXES
+UNSUPPORTED = "不支持的文件类型「{suffix}」（支持 .xlsx .xls .xlsb .ods .csv；WPS 的 .et 请另存为 .xlsx）"
 
 
 class FileError(Exception):
@@ -153,7 +156,8 @@ def _open_excel(path: Path) -> dict[str, PercentCells]:
     by sheet, the cells Excel shows as percentages (`number_formats`; none for .xls, whose formats
     are not read)."""
     with path.open("rb") as f:
-        head = f.read(8)
+        head = f.read(512)
+    _refuse_if_not_a_workbook(head)
     if path.suffix.lower() not in ZIP_EXCEL_SUFFIXES:
         return {}
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -205,6 +209,21 @@ def _source(path: Path) -> str | bytes:
     """What calamine can open: the path, or the file's bytes when its name is no UTF-8 (calamine
     takes text paths only)."""
     return str(path) if _utf8_name(path) else path.read_bytes()
+
+
+def _refuse_if_not_a_workbook(head: bytes) -> None:
+    """Programs "export to Excel" by writing a web page or an Excel 2003 XML spreadsheet under an
+    .xls name: say what the file is and what to do, instead of calamine's error."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not text.startswith(b"<"):
+        return
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in head.lower() or b"<workbook" in text:
+        raise FileError("这是 Excel 2003 XML 电子表格，不是 .xls/.xlsx 工作簿：请用 Excel 或 WPS 打开后"
+                        "「另存为」Excel 工作簿（.xlsx）再报送")
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in text:
+        raise FileError("这是网页文件（HTML），只是扩展名为 Excel：请用 Excel 或 WPS 打开后"
+                        "「另存为」Excel 工作簿（.xlsx）再报送")
+    raise FileError("这是文本（XML/HTML）文件，不是 Excel 工作簿：请用 Excel 或 WPS 打开后「另存为」.xlsx 再报送")
 
 
 def _refuse_if_corrupt(path: Path) -> None:
@@ -423,4 +442,4 @@ def read_sheets(path: Path, con: duckdb.DuckDBPyConnection | None = None, data: 
         return list(read_excel(path))
     if suffix in CSV_SUFFIXES:
         return list(read_csv(path, con, data))
-    raise FileError(f"不支持的文件类型「{path.suffix}」（支持 .xlsx .xls .csv）")
+    raise FileError(UNSUPPORTED.format(suffix=path.suffix))

@@ -92,6 +92,17 @@ def legacy_xls(d: Path) -> Path:
     return d / "老版本Excel.xls"
 
 
+def ods_ledger(d: Path) -> Path:
+    """The good ledger saved by LibreOffice as .ods (converted here with pandas' odf writer)."""
+    import pandas as pd
+
+    rows = investment_rows(TITLE, [P1, P2])
+    rows = [[*r, *[None] * (len(P1) - len(r))] for r in rows]  # the title row padded to the sheet's width
+    path = d / "台账.ods"
+    pd.DataFrame(rows).to_excel(path, engine="odf", header=False, index=False, sheet_name="S")
+    return path
+
+
 def lock_file(d: Path) -> Path:
     write_xlsx(d / "~$正在编辑.xlsx", {"S": investment_rows(TITLE, [P1])})
     return d / "~$正在编辑.xlsx"
@@ -245,6 +256,14 @@ CASES = [
         "备注换行.csv", f"{TITLE}\n{CSV_HEADER},备注\n1,甲项目,城关镇,100,50,20,\n"
         "2,乙项目,城关镇,9,5,2,见附件\u2028第二页", "utf-8"), "loaded", None, (2, 2, 0, 0)),
     Case("legacy .xls", legacy_xls, "loaded", None, (2, 2, 0, 0)),
+    Case("a web page saved as .xls", raw_bytes("系统导出.xls", (
+        "<html><head><meta charset='utf-8'></head><body><table><tr><td>序号</td><td>项目名称</td></tr>"
+        "</table></body></html>").encode()), "failed", "这是网页文件（HTML）"),
+    Case("an Excel 2003 XML spreadsheet saved as .xls", raw_bytes("导出.xls", (
+        b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="S"/></Workbook>'
+    )), "failed", "这是 Excel 2003 XML 电子表格"),
+    Case("an OpenDocument spreadsheet (LibreOffice, 国产 desktops)", ods_ledger, "loaded", None, (2, 2, 0, 0)),
     # CSV dialects as programs write them (were refused: "CSV Error on Line 3", "no known header")
     Case("CSV with a line break inside a quoted cell", csv(
         "换行.csv", f'{TITLE}\n{CSV_HEADER},备注\n1,甲项目,城关镇,100,50,20,"第一行\n第二行"\n2,乙项目,城关镇,9,5,2,\n'
