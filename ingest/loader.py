@@ -34,8 +34,8 @@ from ingest.cells import (
 from ingest.layout import Layout, MappedColumn
 from ingest.periods import CN_NUMERALS, Period, PeriodError, numerals_as_digits, parse_period
 from ingest.readers import Sheet
-from ingest.spec import ColumnSpec, LedgerSpec
-from ingest.sql_parsers import NULL_TOKENS
+from ingest.spec import Check, ColumnSpec, LedgerSpec
+from ingest.sql_parsers import CELL_UNIT, NULL_TOKENS
 from ingest.text import CONTROLS, compact, normalise_cells
 from waterwh.config import UNIT_TO_WAN
 
@@ -345,9 +345,10 @@ class BatchLoader:
     # ---- stage 2: typed values, issues --------------------------------------------------
     def _gated(self) -> list[MappedColumn]:
         """Columns that may turn out plain: numeric, enum and bool ones that are not required
-        (a required column is always parsed, for its check)."""
-        return [m for m in self.layout.columns if not m.spec.not_null
-                and (m.spec.type in NUMERIC or (m.spec.type in ("enum", "bool") and self._enum_words(m.spec)))]
+        (a required column is always parsed, for its check) and no row rule reads as an enum."""
+        checked = {c for k in self._checks() for c in k.columns}
+        return [m for m in self.layout.columns if not m.spec.not_null and (m.spec.type in NUMERIC or (
+                m.spec.type in ("enum", "bool") and self._enum_words(m.spec) and m.spec.name not in checked))]
 
     def plain_sql(self, m: MappedColumn) -> str:
         """Whether every cell of numeric column `m` is empty or a finite number (the `isfinite(d)`
@@ -358,6 +359,8 @@ class BatchLoader:
         d = f"try_cast(n_{c.name} AS DOUBLE)"
         factor, limit = _limit(m)
         fits = "TRUE" if math.isinf(limit) else f"abs({d} * {factor}) < {limit}"
+        if c.min is not None:  # a value below it is a problem of the cell
+            fits += f" AND {d} * {factor} >= {c.min}"
         return f"bool_and(coalesce(n_{c.name} IS NULL OR (isfinite({d}) AND {fits}), FALSE))"
 
     def plain_columns(self, stage1: pa.Table) -> tuple[set[str], dict[str, pa.Array]]:
@@ -389,7 +392,7 @@ class BatchLoader:
                 except pa.ArrowInvalid:
                     ask.append(m)
                     continue
-                if _plain_numbers(numbers, *_limit(m)):
+                if _plain_numbers(numbers, *_limit(m), m.spec.min):
                     plain.add(c.name)
                     read[c.name] = numbers
         if ask:
@@ -450,11 +453,15 @@ class BatchLoader:
             d = pre("d_", c.name, f"try_cast({n} AS DOUBLE)") if c.type in NUMERIC else "NULL::DOUBLE"
             if c.type == "amount":
                 factor = _factor(m)
-                wan = _round(f"wh_to_wan_of({n}, {d}, {factor})", 4)
-                sql.values.append(f"TRY_CAST({wan} AS DECIMAL(18,4)) AS {col}")
+                wan = f"TRY_CAST({_round(f'wh_to_wan_of({n}, {d}, {factor})', 4)} AS DECIMAL(18,4))"
+                read = col  # what the cell reads as: the value, or before `min` (read once) the number
+                if c.min is not None:
+                    read = wan = pre("w_", c.name, wan)
+                sql.values.append(f"{_at_least(wan, c.min)} AS {col}")
                 sql.issues.append((
-                    f"CASE WHEN {col} IS NULL AND {given} THEN "
-                    f"{bad}'应为金额（{m.unit or c.unit or '万元'}），实际为「' || {n} || '」' END",
+                    f"CASE WHEN {read} IS NULL AND {given} THEN "
+                    f"{bad}'应为金额（{m.unit or c.unit or '万元'}），实际为「' || {n} || '」' "
+                    f"{_below_min(read, c.min, bad, n)} END",
                     c.name,
                 ))
             elif c.type in ("decimal", "int"):
@@ -464,12 +471,18 @@ class BatchLoader:
                     val += f" / CASE WHEN contains({n}, '%') THEN 100 ELSE 1 END"
                 if c.type == "int":  # beyond BIGINT: NULL, and a problem of the cell below
                     val = f"TRY_CAST(round({val}) AS BIGINT)"
-                sql.values.append(f"{val} AS {col}")
+                read = col
+                if c.min is not None:
+                    read = val = pre("w_", c.name, val)
+                sql.values.append(f"{_at_least(val, c.min)} AS {col}")
                 if not c.qualified:
                     sql.issues.append((
-                        f"CASE WHEN {col} IS NULL AND {given} THEN {bad}'应为数字，实际为「' || {n} || '」' END",
+                        f"CASE WHEN {read} IS NULL AND {given} THEN {bad}'应为数字，实际为「' || {n} || '」' "
+                        f"{_below_min(read, c.min, bad, n)} END",
                         c.name,
                     ))
+                elif c.min is not None:
+                    sql.issues.append((f"CASE {_below_min(read, c.min, bad, n)} END", c.name))
             elif c.type == "pct":
                 is_pct = _is_pct(m)
                 sql.values.append(f"TRY_CAST({_round(f'wh_pct_of({n}, {d}, {is_pct})', 6)} AS DECIMAL(9,6)) AS {col}")
@@ -518,20 +531,31 @@ class BatchLoader:
                         f"CASE WHEN {_q('z_' + m.spec.name)} THEN '「{header}」为必填项，不能为空' END",
                         "!" + m.spec.name,
                     ))
+        for i, k in enumerate(self._checks()):  # rules over a row's values: the row is quarantined
+            sql.issues.append((f"CASE WHEN {k.when} THEN {k.reason_sql()} END", f"!{k.columns[0]}#{i}"))
         return sql
+
+    def _checks(self) -> list[Check]:
+        """The spec's row rules this sheet has every column of."""
+        mapped = {m.spec.name for m in self.layout.columns}
+        return [k for k in self.spec.checks if set(k.columns) <= mapped]
 
     def in_arrow(self, plain: set[str]) -> set[str]:
         """Columns whose values need no SQL: text ('—', '/' and the like mean "nothing", not the
         text "—") and enum or bool columns of plain cells. Typed in Arrow (`arrow_values`), they
         never pass through DuckDB: a string that does is copied in and out (~3 ms a column)."""
-        return {m.spec.name for m in self.layout.columns
-                if (m.spec.type == "text" and not m.spec.qualified)
-                or (m.spec.name in plain and m.spec.type in ("enum", "bool"))}
+        checked = {c for k in self._checks() for c in k.columns}  # a row rule reads them in SQL
+        return {m.spec.name for m in self.layout.columns if m.spec.name not in checked and (
+                (m.spec.type == "text" and not m.spec.qualified)
+                or (m.spec.name in plain and m.spec.type in ("enum", "bool")))}
 
     def arrow_values(self, rows: pa.Table, plain: set[str], empty: set[str]) -> tuple[pa.Table, dict[str, pa.Array]]:
         """Stage 2's input (`rows` with `z_<col>` for the columns in `empty`, without the text of
         columns SQL does not read) and the values of the columns `in_arrow`."""
         in_arrow, values = self.in_arrow(plain), {}
+        # the texts a unit column falls back to, before stage 2's input drops them
+        written = {s: rows.column("m_" + s) for m in self.layout.columns for s in m.spec.from_cells
+                   if "m_" + s in rows.column_names}
         for m in self.layout.columns:
             c, text = m.spec, rows.column("m_" + m.spec.name)
             if c.name in empty or (c.name in in_arrow and c.type == "text"):
@@ -544,6 +568,9 @@ class BatchLoader:
                 continue
             if c.type == "text":
                 values[c.name] = pc.if_else(z, pa.scalar(None, text.type), text)
+                for source in (s for s in c.from_cells if s in written):
+                    found = pc.struct_field(pc.extract_regex(written[source], CELL_UNIT), "unit")
+                    values[c.name] = pc.coalesce(values[c.name], found)
             else:  # the words of a plain column, as written
                 lit = pa.array([_word_value(v, c.type) for _, v in self._enum_words(c)],
                                pa.bool_() if c.type == "bool" else pa.string())
@@ -784,7 +811,7 @@ class BatchLoader:
                 continue
             nulled += np.bincount(sheet_no[problem & ~rejected], minlength=len(nulled))
             at = pa.array(np.flatnonzero(problem))
-            name = col.lstrip("!")
+            name = col.lstrip("!").split("#")[0]  # (a row rule's, reported under its first column)
             m = self.layout.mapped(name)
             n = len(at)
             raw = (pc.take(src.column(f"c{m.index}"), pc.take(index, at)) if m
@@ -901,6 +928,19 @@ def _text(column: pa.Array, at: np.ndarray, values: list[str | None], filled: np
     return pc.if_else(pa.array(filled), column, pa.scalar(None, column.type))
 
 
+def _at_least(value: str, low: float | None) -> str:
+    """SQL: the value, or NULL below the column's `min` (the check says why: `_below_min`)."""
+    return value if low is None else f"CASE WHEN {value} < {low} THEN NULL ELSE {value} END"
+
+
+def _below_min(value: str, low: float | None, bad: str, cell: str) -> str:
+    """SQL: the WHEN branch of a column's issue for a value below its `min` ('' without one)."""
+    if low is None:
+        return ""
+    words = "不能为负数" if low == 0 else f"不能小于{low:g}"
+    return f"WHEN {value} < {low} THEN {bad}'{words}，实际为「' || {cell} || '」'"
+
+
 def _limit(m: MappedColumn) -> tuple[float, float]:
     """(factor, limit): a number d of numeric column `m` fits its raw column's type when
     |d × factor| < limit (DECIMAL(18,4) in 万元, BIGINT, DECIMAL(9,6) as a fraction: a negative
@@ -908,10 +948,13 @@ def _limit(m: MappedColumn) -> tuple[float, float]:
     return {"amount": (_factor(m), 1e14), "int": (1.0, 9e18), "pct": (1.0, 999.0)}.get(m.spec.type, (1.0, math.inf))
 
 
-def _plain_numbers(numbers: pa.Array, factor: float, limit: float) -> bool:
-    """Whether every number is NULL or finite and within |d × factor| < limit (`plain_sql`)."""
+def _plain_numbers(numbers: pa.Array, factor: float, limit: float, low: float | None = None) -> bool:
+    """Whether every number is NULL or finite and within |d × factor| < limit, and not below the
+    column's `low` (`plain_sql`)."""
     d = numbers.to_numpy(zero_copy_only=False)  # NULL → NaN
     ok = np.isfinite(d) & (np.abs(d * factor) < limit)
+    if low is not None:
+        ok &= d * factor >= low
     if numbers.null_count:
         ok |= ~pc.is_valid(numbers).to_numpy(zero_copy_only=False)
     return bool(ok.all())

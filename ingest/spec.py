@@ -28,6 +28,9 @@ class ColumnSpec:
     alias_sets: dict[str, dict[str, str]] = field(default_factory=dict)
     qualified: bool = False
     derived: bool = False
+    min: float | None = None  # a value below it is no value: the cell is set empty and reported
+    # a unit column left empty takes the unit written in these cells of the row ("2.8万t/d")
+    from_cells: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Normalised once here: header matching runs for every row × spec × column while scanning.
@@ -74,6 +77,22 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A rule over a row's typed values that no single cell breaks: a row for which `when` (SQL
+    over the spec's column names) holds is quarantined with `reason`, reported under `column`.
+    `{name}` in the reason is the row's value of that column."""
+
+    when: str
+    reason: str
+    columns: tuple[str, ...]  # every column the rule reads: it applies where all are in the sheet
+
+    def reason_sql(self) -> str:
+        parts = re.split(r"\{(\w+)\}", self.reason)
+        return " || ".join(f"wh_shown(\"{p}\")" if i % 2 else "'" + p.replace("'", "''") + "'"
+                           for i, p in enumerate(parts) if p)
+
+
+@dataclass(frozen=True)
 class LedgerSpec:
     ledger_type: str
     name_zh: str
@@ -85,6 +104,7 @@ class LedgerSpec:
     group_target: str | None
     group_is_subtotal: bool
     fill_down: tuple[str, ...]
+    checks: tuple[Check, ...] = ()
 
     def __post_init__(self) -> None:
         # Header matching runs for every row × spec while scanning a sheet: index the aliases once.
@@ -176,12 +196,23 @@ def _load(path: Path) -> LedgerSpec:
                 alias_sets={normalise_header(k): v for k, v in (c.get("alias_sets") or {}).items()},
                 qualified=bool(c.get("qualified", False)),
                 derived=bool(c.get("derived", False)),
+                min=c.get("min"),
+                from_cells=tuple(c.get("from_cells", ())),
             )
         )
+        if any(f not in doc["columns"] for f in c.get("from_cells", ())):
+            raise ValueError(f"{path.name}: column {name}: from_cells names a column the spec does not have")
+        if c.get("min") is not None and c["type"] not in NUMERIC_TYPES:
+            raise ValueError(f"{path.name}: column {name}: min applies to numbers only")
     rows = doc.get("rows", {})
     unknown = [c for c in rows.get("identity", []) if c not in doc["columns"]]
     if not rows.get("identity") or unknown:
         raise ValueError(f"{path.name}: rows.identity must name columns of the spec (unknown: {unknown})")
+    checks = tuple(Check(k["when"], k["reason"], tuple(k["columns"])) for k in doc.get("checks", []))
+    for k in checks:
+        unknown = [c for c in k.columns if c not in doc["columns"]]
+        if unknown:
+            raise ValueError(f"{path.name}: check {k.when!r} reads columns the spec does not have: {unknown}")
     return LedgerSpec(
         ledger_type=doc["ledger_type"],
         name_zh=doc["name_zh"],
@@ -193,6 +224,7 @@ def _load(path: Path) -> LedgerSpec:
         group_target=rows.get("group_target"),
         group_is_subtotal=bool(rows.get("group_is_subtotal", False)),
         fill_down=tuple(rows.get("fill_down", [])),
+        checks=checks,
     )
 
 

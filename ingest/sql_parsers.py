@@ -32,6 +32,10 @@ _UNITS = (
     "|名|座|条|户|人|项|万|亿"
 )
 _COUNT_WORDS = "次|个|件|处|人|户|名|座|条|项"
+# The unit a number is written with, at the end of its cell ("2.8万t/d", "6636万m³", "68.05%", "2万余次"):
+# the units above; a bare 万/亿 is a multiplier, tried only when no unit starts with it.
+CELL_UNIT = r"\d\s*(?:万|亿)??(?:" + _QUALIFIERS + r")?\s*(?P<unit>" + "|".join(
+    u for u in _UNITS.split("|") if u not in ("万", "亿")) + r")\s*(?:" + _QUALIFIERS + r")?\s*$"
 
 MACROS = [
     # Normalised text: full-width → ASCII, noise tokens out, whitespace collapsed, '' → NULL.
@@ -141,6 +145,11 @@ MACROS = [
         WHEN regexp_full_match(n, '(\\d{4}\\s*年度?\\s*(底|末|内|前|之前)?|年\\s*(底|末|内))')
             THEN make_date(wh_year_of(n, year_hint), 12, 31)
         END""",
+    # A value as a person writes it, in a message: 1300.0000 → 1300, 12.5000 → 12.5, NULL → 空.
+    """CREATE OR REPLACE MACRO wh_shown(x) AS CASE
+        WHEN x IS NULL THEN '空'
+        WHEN contains(CAST(x AS VARCHAR), '.') THEN rtrim(rtrim(CAST(x AS VARCHAR), '0'), '.')
+        ELSE CAST(x AS VARCHAR) END""",
     "CREATE OR REPLACE MACRO wh_rank(n) AS "
     "CAST(nullif(regexp_extract(n, '^第?\\s*(\\d+)', 1), '') AS INTEGER)",
     "CREATE OR REPLACE MACRO wh_rank_of(n) AS "

@@ -47,6 +47,23 @@ class Published:
         return Settings.from_env(dest)
 
 
+def let_in_a_row_ingest_now_refuses(settings: Settings) -> None:
+    """A 年度累计 far above its 开工以来累计 in the published warehouse's raw layer, as an older
+    release let it in (ingest now quarantines such a row): the next night's build still carries it
+    to the marts, where dbt's and GX's checks must stop the publish."""
+    import duckdb
+
+    with duckdb.connect(str(settings.published_path.resolve())) as con:
+        con.execute("""
+            UPDATE raw.investment_ledger SET ytd_completed = since_start_completed + 5000
+            WHERE (load_id, source_sheet, source_row) IN (
+                SELECT (load_id, source_sheet, source_row) FROM raw.investment_ledger
+                WHERE since_start_completed IS NOT NULL AND load_id IN (
+                    SELECT load_id FROM audit.ledger_versions WHERE is_current)
+                ORDER BY report_period_end DESC, load_id, source_row LIMIT 1)
+        """)
+
+
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     from waterwh.samples import generate

@@ -13,8 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import Published
-from tests.workbooks import investment_rows, write_xlsx
+from tests.conftest import Published, let_in_a_row_ingest_now_refuses
 from waterwh import pipeline
 from waterwh.config import Settings
 
@@ -235,13 +234,9 @@ def test_a_new_month_on_top_of_history_publishes_what_a_run_over_every_ledger_do
 
 def test_failing_check_keeps_published_file_byte_identical(published: Published, tmp_path: Path) -> None:
     settings = published.copy_home(tmp_path / "home")
+    let_in_a_row_ingest_now_refuses(settings)
     target = settings.published_path.resolve()
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    # 年度累计 (5000) far above 开工以来累计 (100): a clerk swapped the columns
-    bad = ["1", "石门乡堤防加固工程", "石门乡", "新建", "县重点", 9000, 6000, 100, 5000, 100, "在建", ""]
-    write_xlsx(
-        settings.landing_dir / "石门乡补报.xlsx", {"S": investment_rows("石门乡2025年1-12月重点项目投资台账", [bad])}
-    )
     env = {**os.environ, "WATERWH_HOME": str(settings.home)}
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("waterwh")), "run"], env=env, capture_output=True, text=True, check=False

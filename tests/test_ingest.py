@@ -73,7 +73,7 @@ def test_correction_supersedes_and_keeps_history(tmp_path: Path, con: duckdb.Duc
     a = write_xlsx(
         tmp_path / "青溪县投资台账2025年03月.xlsx", {"S": investment_rows("青溪县2025年1-3月台账", [P1, P2])}
     )
-    fixed = [*P2[:8], 950, *P2[9:]]
+    fixed = [*P2[:8], 850, *P2[9:]]
     b = write_xlsx(
         tmp_path / "青溪县投资台账2025年03月(更正).xlsx", {"S": investment_rows("青溪县2025年1-3月台账", [P1, fixed])}
     )
@@ -86,7 +86,7 @@ def test_correction_supersedes_and_keeps_history(tmp_path: Path, con: duckdb.Duc
     assert con.execute("SELECT count(*) FROM raw.investment_ledger").fetchone() == (4,)  # history stays
 
     # a second correction on a later night continues the numbering and takes over
-    again = [*P2[:8], 960, *P2[9:]]
+    again = [*P2[:8], 860, *P2[9:]]
     (tmp_path / "later").mkdir()
     c = write_xlsx(
         tmp_path / "later" / "青溪县投资台账2025年03月(第二版).xlsx",
@@ -117,7 +117,7 @@ def test_a_ledger_resent_under_another_name_supersedes_by_its_rows(
     """Re-sent whole under a new name (no correction mark): the same projects make it a version."""
     a = write_xlsx(tmp_path / "青溪县重点项目台账2025年03月.xlsx", {"S": investment_rows(MARCH, [P1, P2])})
     ingest(con, a)
-    fixed = [*P2[:8], 950, *P2[9:]]
+    fixed = [*P2[:8], 850, *P2[9:]]
     (tmp_path / "again").mkdir()
     b = write_xlsx(tmp_path / "again" / "三月份投资完成情况（最后）.xlsx",
                    {"S": investment_rows(MARCH, [P1, fixed])})

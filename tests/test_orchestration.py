@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import Published
+from tests.conftest import Published, let_in_a_row_ingest_now_refuses
 from tests.workbooks import investment_rows, write_xlsx
 from waterwh.config import Settings
 
@@ -100,13 +100,6 @@ def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict]]:
     server.shutdown()
 
 
-def _bad_ledger(settings: Settings) -> None:
-    # 年度累计 (5000) far above 开工以来累计 (100): a clerk swapped the columns
-    bad = ["1", "石门乡堤防加固工程", "石门乡", "新建", "县重点", 9000, 6000, 100, 5000, 100, "在建", ""]
-    rows = investment_rows("石门乡2025年1-12月重点项目投资台账", [bad])
-    write_xlsx(settings.landing_dir / "石门乡补报.xlsx", {"S": rows})
-
-
 def _notify_like_the_daemon(settings: Settings, result: dg.ExecuteInProcessResult) -> None:
     """Evaluate the run-failure sensor on the failed run, as dagster-daemon does."""
     from orchestration.sensors import notify_dagster_failure
@@ -120,9 +113,9 @@ def test_failing_dbt_check_stops_publish_and_notifies(
     published: Published, tmp_path: Path, webhook: list[dict]
 ) -> None:
     settings = published.copy_home(tmp_path / "home")
+    let_in_a_row_ingest_now_refuses(settings)
     before = settings.published_path.resolve()
     digest = hashlib.sha256(before.read_bytes()).hexdigest()
-    _bad_ledger(settings)
     result = materialise(Settings.from_env(settings.home))
     assert not result.success
     skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}

@@ -4,7 +4,7 @@
       '|'-separated aliases, whitespace ignored); a name the seed does not know gets the code
       'UNK_' + 8 hex digits of its md5, direction higher_better and is_known = false;
     - monetary units (元, 万元, 亿元) are converted to 万元 (11.97 亿元 → 119700 万元); other units
-      are kept, spelled canonically (万m3 → 万m³);
+      are kept, spelled canonically (万m3 → 万m³); no unit from the ledger or the seed: 未注明;
     - values of unit % are fractions: a value above 1 is in points (85.77 → 0.8577), as a cell
       written "85.77%" already is (ingest divides it);
     - achievement_rate is direction-aware: actual / target when higher is better, target / actual
@@ -82,7 +82,9 @@ with_units as (
 
     select
         *,
-        replace(replace(coalesce(unit, canonical_unit), 'm3', 'm³'), 'M3', 'm³') as unit_reported,
+        -- neither the ledger (its unit cell, or the unit a value is written with) nor the seed
+        -- gives one: the mart says so, and a warning lists the row (one cell never blocks a night)
+        replace(replace(coalesce(unit, canonical_unit, '未注明'), 'm3', 'm³'), 'M3', 'm³') as unit_reported,
         case coalesce(unit, canonical_unit)
             when '元' then 0.0001
             when '万元' then 1.0
