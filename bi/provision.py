@@ -8,7 +8,8 @@ script expands it into Superset's import format (export version 1.0.0) with UUID
 names, so re-running it updates the same objects in place and creates nothing twice.
 
 Usage: python bi/provision.py --assets bi/assets --warehouse $WATERWH_HOME/warehouse/waterwh.duckdb
-       (passwords for the viewer and analyst users come from the environment)
+       (passwords for the viewer and analyst users come from the environment, and the district users
+       with theirs as JSON in WATERWH_BI_DISTRICT_USERS)
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import string
 import sys
 import uuid
 from pathlib import Path
@@ -29,6 +32,11 @@ DATABASE_NAME = "waterwh"
 # Gamma minus every permission that changes something: leadership reads, never edits.
 WRITE_PERMISSIONS = ("can_write", "can_add", "can_edit", "can_delete", "can_save", "can_copy", "can_import",
                      "can_export", "can_share", "can_tag", "can_csv")
+
+
+DISTRICT_ROLE_PREFIX = "waterwh_district_"  # one role per district user's area, with its row filters
+AREA_PLACEHOLDERS = {"area_codes": "area_code", "area_names": "area_name"}
+AREA_LEVEL_CODES = ("area_code", "province_code", "prefecture_code", "county_code", "township_code")
 
 
 def uid(*parts: str) -> str:
@@ -62,6 +70,56 @@ def warehouse_columns(path: Path, reader_config: dict[str, Any]) -> dict[str, li
     for schema, table, column, dtype in rows:
         out.setdefault(f"{schema}.{table}", []).append((column, dtype))
     return out
+
+
+def resolve_areas(path: Path, reader_config: dict[str, Any], wanted: list[str]) -> dict[str, tuple[str, str]]:
+    """Each district user's area (a code, name or full name of marts.dim_admin_area) → (code, name).
+
+    Only areas of the administrative-area seed qualify: their codes place every row under them."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True, config=reader_config)
+    try:
+        out = {}
+        for area in wanted:
+            found = con.execute(
+                "SELECT DISTINCT area_code, area_name FROM marts.dim_admin_area "
+                "WHERE is_known AND ? IN (area_code, area_name, full_name) ORDER BY 1", [area]).fetchall()
+            if not found:
+                raise AssetError(f"地区「{area}」不在行政区划表（marts.dim_admin_area）中：请写区划代码或表中的名称")
+            if len(found) > 1:
+                choices = "、".join(f"{name}（{code}）" for code, name in found)
+                raise AssetError(f"地区「{area}」有重名：{choices}，请改写区划代码")
+            out[area] = found[0]
+    finally:
+        con.close()
+    return out
+
+
+def area_clause(template: str, area_code: str) -> str:
+    """A dataset's area_filter for one area: its placeholders become the codes / names of the
+    area and every area under it. The code comes from dim_admin_area (digits only)."""
+    if not re.fullmatch(r"\d{2,12}", area_code):
+        raise AssetError(f"区划代码「{area_code}」不是数字代码")
+    where = " OR ".join(f"{c} = '{area_code}'" for c in AREA_LEVEL_CODES)
+    subqueries = {key: f"SELECT {column} FROM marts.dim_admin_area WHERE {where}"
+                  for key, column in AREA_PLACEHOLDERS.items()}
+    return f"({template.format(**subqueries)})"
+
+
+def check_area_filters(datasets: dict[str, Any]) -> None:
+    """Every dataset says which rows a district's user may see, or `none` on purpose."""
+    for name, spec in datasets.items():
+        template = spec.get("area_filter")
+        if template is None:
+            raise AssetError(f"dataset {name}: no area_filter (a condition, or `none` to show every row to "
+                             "district users): refused so that no district sees another's rows by oversight")
+        if template == "none":
+            continue
+        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+        if not fields or not fields <= set(AREA_PLACEHOLDERS):
+            raise AssetError(f"dataset {name}: area_filter must use {{area_codes}} or {{area_names}} "
+                             f"and nothing else: {template!r}")
 
 
 # -- bundle --------------------------------------------------------------------------------
@@ -364,6 +422,7 @@ def load_assets(assets: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def build_bundle(assets: Path, warehouse: Path, reader_config: dict[str, Any]) -> dict[str, str]:
     """The import bundle as {path inside the bundle: YAML text}."""
     datasets, dashboards = load_assets(assets)
+    check_area_filters(datasets)
     columns = warehouse_columns(warehouse, reader_config)
     files = {"metadata.yaml": _dump({"version": "1.0.0", "type": "assets",
                                      "timestamp": "2026-01-01T00:00:00+00:00"}),
@@ -449,6 +508,57 @@ def ensure_roles_and_users(passwords: dict[str, str]) -> dict[str, Any]:
     return {"roles": ["waterwh_viewer", "waterwh_analyst"], "users": ["admin", "viewer", "analyst"]}
 
 
+def ensure_district_users(districts: list[dict[str, str]], areas: dict[str, tuple[str, str]],
+                          datasets: dict[str, Any]) -> dict[str, Any]:
+    """A role per district user's area: the viewer's read-only rights on the provisioned datasets
+    only (no schema-wide access), and on each of them a row-level security filter from its
+    area_filter. Users, roles and filters of districts no longer listed are removed or disabled."""
+    from superset import db
+    from superset import security_manager as sm
+    from superset.connectors.sqla.models import RowLevelSecurityFilter, SqlaTable
+    from superset.utils.core import RowLevelSecurityFilterType
+
+    tables = {name: db.session.query(SqlaTable).filter_by(uuid=uuid.UUID(uid("dataset", name))).one()
+              for name in datasets}
+    gamma = sm.find_role("Gamma")
+    read_only = [p for p in gamma.permissions if not p.permission.name.startswith(WRITE_PERMISSIONS)]
+    access = [sm.add_permission_view_menu("datasource_access", t.perm) for t in tables.values()]
+    wanted_roles: set[str] = set()
+    for district in districts:
+        code, area_name = areas[district["area"]]
+        role_name = f"{DISTRICT_ROLE_PREFIX}{code}"
+        wanted_roles.add(role_name)
+        role = sm.find_role(role_name) or sm.add_role(role_name)
+        role.permissions = list(dict.fromkeys(read_only + access))
+        for name, spec in datasets.items():
+            filter_name = f"{role_name}:{name}"
+            rls = db.session.query(RowLevelSecurityFilter).filter_by(name=filter_name).one_or_none()
+            if spec["area_filter"] == "none":
+                if rls is not None:
+                    db.session.delete(rls)
+                continue
+            rls = rls or RowLevelSecurityFilter(name=filter_name)
+            rls.description = f"{area_name}的用户只看到{area_name}及其下辖地区的数据（waterwh 自动生成）"
+            rls.filter_type = RowLevelSecurityFilterType.REGULAR.value
+            rls.clause = area_clause(spec["area_filter"], code)
+            rls.tables, rls.roles = [tables[name]], [role]
+            db.session.add(rls)
+        _ensure_user(district["user"], [role], district.get("name") or area_name, "", district["password"])
+    stale_roles = [r for r in sm.get_all_roles()
+                   if r.name.startswith(DISTRICT_ROLE_PREFIX) and r.name not in wanted_roles]
+    listed = {d["user"] for d in districts}
+    for user in db.session.query(sm.user_model).all():
+        if user.username not in listed and any(r.name.startswith(DISTRICT_ROLE_PREFIX) for r in user.roles):
+            user.active, user.roles = False, []  # kept for the audit trail, can no longer log in
+    for role in stale_roles:
+        for rls in db.session.query(RowLevelSecurityFilter).filter(
+                RowLevelSecurityFilter.name.startswith(f"{role.name}:")).all():
+            db.session.delete(rls)
+        db.session.delete(role)
+    db.session.commit()
+    return {"district_users": sorted(listed), "district_roles": sorted(wanted_roles)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=Path, required=True)
@@ -460,8 +570,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.warehouse.exists():
         print(f"no published warehouse at {args.warehouse}: run `waterwh run` (or `make demo`) first", file=sys.stderr)
         return 2
+    # unset: district users are left as they are (`waterwh bi setup` always sets it, "[]" for none)
+    given = os.environ.get("WATERWH_BI_DISTRICT_USERS")
+    districts = json.loads(given) if given is not None else []
     try:
         files = build_bundle(args.assets, args.warehouse, args.reader_config)
+        areas = resolve_areas(args.warehouse, args.reader_config, sorted({d["area"] for d in districts}))
     except AssetError as exc:
         print(f"bi/assets: {exc}", file=sys.stderr)
         return 2
@@ -479,6 +593,8 @@ def main(argv: list[str] | None = None) -> int:
         import_bundle(files)
         passwords = {u: os.environ[f"WATERWH_BI_{u.upper()}_PASSWORD"] for u in ("admin", "viewer", "analyst")}
         done = ensure_roles_and_users(passwords)
+        if given is not None:
+            done |= ensure_district_users(districts, areas, load_assets(args.assets)[0])
     counts = {k: sum(1 for f in files if f.startswith(k)) for k in ("datasets/", "charts/", "dashboards/")}
     print(json.dumps({"imported": counts, **done}, ensure_ascii=False))
     return 0

@@ -88,6 +88,10 @@ HEADLINES: dict[str, dict[str, str]] = {
 }
 
 
+# District users (row-level security): a town of the samples' county, and the county itself.
+DISTRICTS = {"longtan": "龙潭镇", "qingxi": "990123"}
+TOWN = "龙潭镇"
+
 QUERY_TIMEOUT = 15  # seconds (60 in service): a SQL Lab query longer than it is cut
 
 
@@ -138,6 +142,10 @@ def _processes_of(home: Path) -> list[int]:
 @pytest.fixture(scope="module")
 def served(published: Published, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     settings = published.copy_home(tmp_path_factory.mktemp("bi") / "home")
+    districts = bi.district_users_path(settings)
+    districts.parent.mkdir(parents=True, exist_ok=True)
+    districts.write_text("districts:\n" + "".join(f"  - {{user: {u}, area: {a}}}\n" for u, a in DISTRICTS.items()),
+                         encoding="utf-8")
     bi_port, dagster_port = _free_port(), _free_port()
     env = {**os.environ, "WATERWH_HOME": str(settings.home), "WATERWH_BI_PORT": str(bi_port),
            "WATERWH_DAGSTER_PORT": str(dagster_port), "WATERWH_BI_QUERY_TIMEOUT": str(QUERY_TIMEOUT)}
@@ -149,6 +157,7 @@ def served(published: Published, tmp_path_factory: pytest.TempPathFactory) -> It
         _wait(f"http://127.0.0.1:{bi_port}/health", proc, 420)
         _wait(f"http://127.0.0.1:{dagster_port}/server_info", proc, 240)
         passwords = {u: bi.password(settings, u)[0] for u in bi.USERS}
+        passwords |= {u: bi.district_password(settings, u)[0] for u in DISTRICTS}
         yield Served(settings, f"http://127.0.0.1:{bi_port}", f"http://127.0.0.1:{dagster_port}", passwords)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -471,3 +480,122 @@ def test_editing_an_asset_yaml_updates_the_dashboard(served: Served, tmp_path: P
     assert _bi_setup(served).returncode == 0  # and back
     assert "重点项目投资进度" in {t for (t,) in _metadata(served, "SELECT dashboard_title FROM dashboards")}
 
+
+
+# -- district users (row-level security) -------------------------------------------------------
+
+# each dataset with the column telling whose rows they are, and the warehouse rows a user of `area`
+# (a name) may see, written independently of the datasets' area_filter templates
+AREA_OF = {"investment_snapshot": "area_name", "funding_summary": "area_name", "funding_flow": "area_name",
+           "indicator_value": "area_name", "patrol": "area_name", "river_issue": "area_name",
+           "enforcement_case": "area_name", "missing_ledgers": "area_name", "file_loads": "ledger_scope"}
+UNDER = ("(SELECT area_name FROM marts.dim_admin_area WHERE area_name = '{a}' OR county_name = '{a}' "
+         "OR prefecture_name = '{a}' OR province_name = '{a}')")
+
+
+def _rows_seen(served: Served, user: str, dataset: str, column: str | None) -> dict[str, int]:
+    """{value of column: rows} of a dataset, asked through the chart data API as `user`."""
+    [(dataset_id,)] = _metadata(served, f"SELECT id FROM tables WHERE uuid = x'{uuid_hex(dataset)}'")
+    query = {"datasource": {"id": dataset_id, "type": "table"}, "result_format": "json", "result_type": "full",
+             "queries": [{"metrics": [{"expressionType": "SQL", "sqlExpression": "COUNT(*)", "label": "n"}],
+                          "columns": [column] if column else [], "row_limit": 100000}]}
+    status, body = _api(served, user, "POST", "/api/v1/chart/data", query)
+    assert status == 200, (user, dataset, body)
+    return {str(r.get(column)) if column else "*": r["n"] for r in body["result"][0]["data"]}
+
+
+def uuid_hex(dataset: str) -> str:
+    import uuid as uuid_module
+
+    return uuid_module.UUID(_provision().uid("dataset", dataset)).hex
+
+
+def _provision():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bi_provision", bi.BI_DIR / "provision.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _warehouse_rows(settings: Settings, dataset: str, column: str, area: str) -> dict[str, int]:
+    datasets = _provision().load_assets(bi.BI_DIR / "assets")[0]
+    table = datasets[dataset]["table"]
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        rows = con.execute(f"SELECT {column}, count(*) FROM {table} WHERE {column} IN {UNDER.format(a=area)} "
+                           "GROUP BY 1").fetchall()
+    finally:
+        con.close()
+    return {str(k): n for k, n in rows}
+
+
+def test_a_district_user_sees_only_its_own_areas_rows(served: Served) -> None:
+    """龙潭镇's user gets 龙潭镇's rows of every dataset and nothing of the other towns or of the
+    county's own ledgers; the county's user (given by code) gets everything under 青溪县; the
+    night's run records are the same for all."""
+    for user, area in (("longtan", TOWN), ("qingxi", "青溪县")):
+        for dataset, column in AREA_OF.items():
+            want = _warehouse_rows(served.settings, dataset, column, area)
+            assert _rows_seen(served, user, dataset, column) == want, (user, dataset)
+        assert _rows_seen(served, user, "runs", None) == _rows_seen(served, "viewer", "runs", None)
+    town = _rows_seen(served, "longtan", "patrol", "area_name")
+    everyone = _rows_seen(served, "viewer", "patrol", "area_name")
+    assert set(town) == {TOWN} and len(everyone) > 1, (town, everyone)
+    # quarantined rows follow their file's area: the town sent no ledger of its own
+    assert _rows_seen(served, "longtan", "quarantine", None) == {"*": 0}
+    assert _rows_seen(served, "qingxi", "quarantine", None) == _rows_seen(served, "viewer", "quarantine", None)
+
+
+def test_a_district_user_sees_its_own_figures_on_the_dashboards(served: Served) -> None:
+    con = duckdb.connect(str(served.settings.published_path), read_only=True)
+    try:
+        [(patrols,)] = con.execute("SELECT count(*) FROM marts.fct_patrol WHERE area_name = ?", [TOWN]).fetchall()
+        [(total,)] = con.execute(
+            "SELECT round(sum(total_investment_wan) / 10000, 2) FROM marts.fct_investment_snapshot WHERE area_name = ? "
+            "AND report_period_end = (SELECT max(report_period_end) FROM marts.fct_investment_snapshot)", [TOWN]
+        ).fetchall()
+    finally:
+        con.close()
+    pw, browser = _browser()
+    try:
+        page = browser.new_page(viewport={"width": 1600, "height": 1400}, locale="zh-CN")
+        _login(page, served, "longtan")
+        rivers = _open_dashboard(page, served, "rivers")
+        assert _number(rivers["巡河次数"]) == patrols
+        investment = _open_dashboard(page, served, "investment")
+        assert _number(investment["总投资（亿元）"]) == Decimal(str(total))
+        areas = page.locator('[data-test="chart-grid-component"]').all_inner_texts()
+        others = {"城关镇", "青石镇", "白沙乡", "桃源镇", "柳林乡", "石门乡", "清河镇"}
+        assert not [a for a in others if any(a in text for text in areas)], "another town's rows are on screen"
+        page.goto(served.bi_url + "/sqllab/")
+        page.wait_for_load_state("networkidle")
+        assert "/sqllab" not in page.url or page.locator(".ace_editor").count() == 0
+    finally:
+        browser.close()
+        pw.stop()
+
+
+def test_district_users_follow_the_file(served: Served) -> None:
+    """A user taken off the list can no longer log in and its role is gone; an unknown area is
+    refused by name; put back, the user logs in again."""
+    path = bi.district_users_path(served.settings)
+    listed = path.read_text(encoding="utf-8")
+    try:
+        path.write_text("districts:\n  - {user: qingxi, area: '990123'}\n  - {user: mars, area: 火星县}\n",
+                        encoding="utf-8")
+        res = _bi_setup(served)
+        assert res.returncode != 0 and "火星县" in res.stdout + res.stderr, res.stdout + res.stderr
+        path.write_text("districts:\n  - {user: qingxi, area: '990123'}\n", encoding="utf-8")
+        res = _bi_setup(served)
+        assert res.returncode == 0, res.stdout + res.stderr
+        with pytest.raises(AssertionError):
+            _api(served, "longtan", "GET", "/api/v1/me/")
+        roles = {r for (r,) in _metadata(served, "SELECT name FROM ab_role")}
+        assert "waterwh_district_990123" in roles and "waterwh_district_990123003" not in roles
+    finally:
+        path.write_text(listed, encoding="utf-8")
+        assert _bi_setup(served).returncode == 0
+    status, _ = _api(served, "longtan", "GET", "/api/v1/me/")
+    assert status == 200

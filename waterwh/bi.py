@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from waterwh import home
 from waterwh.config import PROJECT_ROOT, Settings
@@ -27,6 +30,50 @@ USERS = ("admin", "viewer", "analyst")
 
 class BiNotInstalled(RuntimeError):
     pass
+
+
+class DistrictUsersError(RuntimeError):
+    """The district users' file cannot be used as written (message in Chinese, naming the entry)."""
+
+
+@dataclass(frozen=True)
+class DistrictUser:
+    """A district's (or town's) login to the dashboards: it sees its own area's rows only."""
+
+    user: str
+    area: str  # a code or name of marts.dim_admin_area
+    name: str | None = None
+
+
+def district_users_path(settings: Settings) -> Path:
+    return settings.home / "access" / "districts.yaml"
+
+
+def district_users(settings: Settings) -> list[DistrictUser]:
+    """The district users listed in $WATERWH_HOME/access/districts.yaml (none when it is absent)."""
+    path = district_users_path(settings)
+    if not path.exists():
+        return []
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise DistrictUsersError(f"{path}：不是有效的 YAML（{exc}）") from exc
+    entries = doc.get("districts") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise DistrictUsersError(
+            f"{path}：应有一个 districts: 列表，每项写 user（登录名）和 area（地区名称或区划代码）")
+    out: list[DistrictUser] = []
+    for n, entry in enumerate(entries, start=1):
+        where = f"{path} 第{n}项"
+        if not isinstance(entry, dict) or not entry.get("user") or entry.get("area") in (None, ""):
+            raise DistrictUsersError(f"{where}：应写 user（登录名）和 area（地区名称或区划代码），实为 {entry!r}")
+        user, area = str(entry["user"]), str(entry["area"])
+        if not re.fullmatch(r"[a-z][a-z0-9_.-]{1,63}", user):
+            raise DistrictUsersError(f"{where}：登录名「{user}」应以小写字母开头，只含小写字母、数字和 _ . -")
+        if user in USERS or user in {d.user for d in out}:
+            raise DistrictUsersError(f"{where}：登录名「{user}」已被使用")
+        out.append(DistrictUser(user, area, str(entry["name"]) if entry.get("name") else None))
+    return out
 
 
 @dataclass(frozen=True)
@@ -67,6 +114,10 @@ def secret(settings: Settings, name: str, env_var: str | None = None) -> tuple[s
 
 def password(settings: Settings, user: str) -> tuple[str, bool]:
     return secret(settings, f"{user}_password", f"WATERWH_BI_{user.upper()}_PASSWORD")
+
+
+def district_password(settings: Settings, user: str) -> tuple[str, bool]:
+    return secret(settings, f"district_{user}_password")
 
 
 def superset_env(settings: Settings) -> dict[str, str]:
@@ -130,6 +181,16 @@ def setup(settings: Settings, say: callable = print,  # type: ignore[valid-type]
             # shown once to a person at a terminal; a service's output goes to logs, which keep it
             shown = value if show_secrets else "(not shown: this output is not a terminal)"
             say(f"Superset user {user!r}: generated password {shown}  (kept owner-only in {where})")
+    districts = []
+    for d in district_users(settings):
+        value, new = district_password(settings, d.user)
+        creds[d.user] = value
+        districts.append({"user": d.user, "area": d.area, "name": d.name, "password": value})
+        if new:
+            shown = value if show_secrets else "(not shown: this output is not a terminal)"
+            say(f"Superset district user {d.user!r} ({d.area}): generated password {shown}  "
+                f"(kept owner-only in {p.secret_file(f'district_{d.user}_password')})")
+    env["WATERWH_BI_DISTRICT_USERS"] = json.dumps(districts, ensure_ascii=False)  # the environment, not argv
     out = _run(provision_argv(settings), env, "provisioning Superset from bi/assets")
     say(f"Superset provisioned: {out.strip().splitlines()[-1] if out.strip() else 'ok'}")
     return creds

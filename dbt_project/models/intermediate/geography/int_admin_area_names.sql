@@ -18,6 +18,7 @@ indicator_values as (select * from {{ ref('stg_ledgers__indicator_values') }}),
 patrols as (select * from {{ ref('stg_ledgers__patrols') }}),
 river_issues as (select * from {{ ref('stg_ledgers__river_issues') }}),
 enforcement_cases as (select * from {{ ref('stg_ledgers__enforcement_cases') }}),
+funding as (select * from {{ ref('stg_ledgers__funding_lines') }}),
 
 observed_names as (
 
@@ -30,6 +31,9 @@ observed_names as (
     select area_name from river_issues
     union
     select area_name from enforcement_cases
+    union
+    -- a funding ledger names no area per line: its own area (title, file or folder) stands in
+    select ledger_scope from funding
 
 ),
 

@@ -1,7 +1,7 @@
 {#
-    Canonical project name → project_key, for ledgers that name a project without its area
-    (funding, approval). Only names that identify exactly one project are listed: a name reported
-    in two areas stays unlinked rather than linked to the wrong one.
+    Canonical project name → project_key and the project's area, for ledgers that name a project
+    without its area (funding, approval). Only names that identify exactly one project are listed:
+    a name reported in two areas stays unlinked rather than linked to the wrong one.
 #}
 
 with
@@ -14,7 +14,9 @@ projects as (
 
 select
     project_name,
-    min(project_key) as project_key
+    min(project_key) as project_key,
+    min(area_code) as area_code,
+    min(area_name) as area_name
 from projects
 group by project_name
 having count(*) = 1

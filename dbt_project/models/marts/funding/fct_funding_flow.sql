@@ -3,6 +3,7 @@
     (allocated 下达 / received 到位 / spent 支出 / drawdown 提款). Every row satisfies
     amount_wan = amount_original × fx_rate / 10000. Funding ledgers state cumulative positions
     "截至" their period, so sum events within one report_period_end, never across periods.
+    The area is the project's when the line names a known project, else the ledger's own.
 #}
 
 with
@@ -16,6 +17,12 @@ events as (
 unambiguous_projects as (
 
     select * from {{ ref('int_project_keys_by_name') }}
+
+),
+
+area_names as (
+
+    select * from {{ ref('int_admin_area_names') }}
 
 )
 
@@ -34,6 +41,8 @@ select
     events.project_name,
     events.reported_project_name,
     events.doc_no,
+    coalesce(unambiguous_projects.area_code, ledger_areas.area_code) as area_code,
+    coalesce(unambiguous_projects.area_name, events.ledger_scope) as area_name,
 
     -- the event
     events.event_type,
@@ -58,3 +67,5 @@ select
 from events
 left join unambiguous_projects
     on events.project_name = unambiguous_projects.project_name
+left join area_names as ledger_areas
+    on events.ledger_scope = ledger_areas.reported_area_name
