@@ -15,8 +15,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ingest.readers import ZIP_EXCEL_SUFFIXES, Sheet
 from ingest.text import CONTROLS
@@ -91,6 +93,16 @@ def _title(name: str, taken: set[str]) -> str:
     return title
 
 
+def _writable(ws: Worksheet, coordinate: str) -> Cell:
+    """The cell to mark: inside a merged range, its top-left cell (the others take no comment)."""
+    cell = ws[coordinate]
+    if isinstance(cell, MergedCell):
+        for merged in ws.merged_cells.ranges:
+            if coordinate in merged:
+                return ws.cell(merged.min_row, merged.min_col)
+    return cell
+
+
 def _mark(wb: Workbook, names: dict[str, str], problems: list[tuple[str, int, str | None, str, str]],
           sheet_errors: dict[str, str]) -> None:
     by_cell: dict[tuple[str, int, str], list[tuple[str, str]]] = defaultdict(list)
@@ -99,7 +111,7 @@ def _mark(wb: Workbook, names: dict[str, str], problems: list[tuple[str, int, st
     for (sheet, row, letter), items in by_cell.items():
         if names.get(sheet) not in wb.sheetnames:
             continue
-        cell = wb[names[sheet]][f"{letter}{row}"]
+        cell = _writable(wb[names[sheet]], f"{letter}{row}")
         actions = {a for _, a in items}
         if "row_rejected" in actions:
             cell.fill, verdict = BAD_ROW, "本行未入库（已隔离），请更正后重新报送"
@@ -111,6 +123,6 @@ def _mark(wb: Workbook, names: dict[str, str], problems: list[tuple[str, int, st
         cell.comment = Comment(CONTROLS.sub("", text), AUTHOR, width=320, height=120)
     for sheet, message in sheet_errors.items():
         if names.get(sheet) in wb.sheetnames:
-            cell = wb[names[sheet]]["A1"]
+            cell = _writable(wb[names[sheet]], "A1")
             cell.fill = BAD_ROW
             cell.comment = Comment(CONTROLS.sub("", f"整张工作表未入库：{message}"), AUTHOR, width=360, height=140)

@@ -196,8 +196,8 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
                     title = "\n".join(" ".join(c for c in r if c) for r in rows[:first])
                     best = Layout(spec, first, last, mapped, unmapped, title.strip(), score)
     if best is None:
-        message = _unknown_layout_message([row_at(i) for i in range(len(raw))], specs)
-        raise (NotALedger if message == NO_KNOWN_HEADER else LayoutError)(message)
+        message, near = _unknown_layout_message([row_at(i) for i in range(len(raw))], specs)
+        raise (LayoutError if near else NotALedger)(message)
     best.columns = [replace(m, sets=dict(m.sets)) for m in best.columns]  # its own: units are set below
     best.unmapped_headers = list(best.unmapped_headers)
     sheet_unit = unit_in_title(best.title)
@@ -207,27 +207,33 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
     return best
 
 
-NO_KNOWN_HEADER = "无法识别台账类型：前40行中没有找到任何已知的表头（如 项目名称、总投资、资金来源…）"
+NO_KNOWN_HEADER = f"无法识别台账类型：前{SCAN_ROWS}行中没有找到任何已知的表头（如 项目名称、总投资、资金来源…）"
 
 
-def _unknown_layout_message(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> str:
-    """Say which ledger the sheet came closest to and which required headers are missing."""
+def _unknown_layout_message(rows: list[list[str]], specs: tuple[LedgerSpec, ...]) -> tuple[str, bool]:
+    """Say which ledger the sheet came closest to and which required headers are missing; and
+    whether it came near one (two known headers or more: else a notes sheet, not a failed ledger)."""
     best_spec, best_missing, best_row, best_key = None, None, None, (0, 0)
+    best_found: list[str] = []
     for i, row in enumerate(rows):
         for spec in specs:
             mapped, _ = _match(spec, row)
             names = {m.spec.name for m in mapped}
             missing = [c for c in spec.required if c.name not in names]
             key = (len(names), -len(missing))  # most columns explained, then fewest missing
-            if len(names) >= 2 and key > best_key:
+            if names and key > best_key:
                 best_spec, best_missing, best_row, best_key = spec, missing, i, key
+                best_found = [m.header for m in mapped]
     if best_spec is None or best_missing is None or best_row is None:
-        return NO_KNOWN_HEADER
+        return NO_KNOWN_HEADER, False
+    if best_key[0] == 1:
+        return (f"无法识别台账类型：前{SCAN_ROWS}行中只认出一个表头「{best_found[0]}」（第{best_row + 1}行），"
+                "至少要认出两个表头才能判断是哪种台账"), False
     need = "、".join(f"「{c.aliases[0]}」({c.name})" for c in best_missing)
     return (
         f"无法识别台账类型：第{best_row + 1}行最像「{best_spec.name_zh}」的表头，"
         f"但缺少必需的列：{need}"
-    )
+    ), True
 
 
 SCOPE = re.compile(

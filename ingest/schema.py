@@ -174,3 +174,14 @@ if __name__ == "__main__":
     with duckdb.connect(sys.argv[1]) as con:
         ensure_schema(con)
     print(f"created raw and audit tables in {sys.argv[1]}")
+
+
+# What a clerk reads for each quarantine action (waterwh check, the annotated copy, the run report).
+ACTION_ZH = {
+    "row_rejected": "整行未入库（已隔离）",
+    "cell_nulled": "该格按空值入库",
+    "cell_cleaned": "已删除不可见字符后入库",
+}
+# audit.file_loads.status in Chinese.
+STATUS_ZH = {"loaded": "已入库", "partial": "部分入库", "failed": "失败", "unchanged": "未变化"}
+

@@ -11,6 +11,7 @@ from tests.workbooks import investment_rows, write_xlsx
 from waterwh.cli import app
 
 runner = CliRunner()
+TITLE = "青溪县2025年1-3月重点项目投资台账"
 GOOD = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", "县重点", 9800, 4200, 200, 1200, 8100, "在建", ""]
 
 
@@ -42,3 +43,39 @@ def test_bi_setup_before_any_publish_says_what_to_do(tmp_path: Path) -> None:
 def test_status_before_any_publish(tmp_path: Path) -> None:
     res = runner.invoke(app, ["status", "--home", str(tmp_path)])
     assert res.exit_code == 1 and "Nothing published yet" in res.output
+
+
+def test_check_marks_a_problem_inside_a_merged_cell(tmp_path: Path) -> None:
+    """A problem in a merged range is marked on its top-left cell (openpyxl refuses a comment on the
+    others: "'MergedCell' object attribute 'comment' is read-only")."""
+    second = ["2", "", "青石镇", "新建", "县重点", 100, 50, 5, 10, 10, "在建", ""]
+    f = write_xlsx(tmp_path / "合并.xlsx", {"台账": investment_rows(TITLE, [GOOD, second])})
+    wb = load_workbook(f)
+    wb["台账"].merge_cells("B3:B4")  # the second project's name cell swallowed by the first's
+    wb.save(f)
+    res = runner.invoke(app, ["check", str(f)])
+    assert res.exit_code == 1, res.output
+    assert "B4" in res.output and "发现问题" in res.output.splitlines()[-1]
+    ws = load_workbook(tmp_path / "合并.检查标注.xlsx")["台账"]
+    assert "必填" in ws["B3"].comment.text
+
+
+def test_check_speaks_chinese_to_the_clerk(tmp_path: Path) -> None:
+    nulled = ["2", "青石镇堤防", "青石镇", "新建", "县重点", "abc", 50, 5, 10, 10, "在建", ""]
+    rejected = ["3", "", "青石镇", "新建", "县重点", 100, 50, 5, 10, 10, "在建", ""]
+    f = write_xlsx(tmp_path / "报送.xlsx", {"台账": investment_rows(TITLE, [GOOD, nulled])})
+    res = runner.invoke(app, ["check", str(f)])
+    assert "该格按空值入库" in res.output and "cell_nulled" not in res.output
+    assert "可以入库，但有 1 个单元格将按空值入库" in res.output
+    f = write_xlsx(tmp_path / "报送.xlsx", {"台账": investment_rows(TITLE, [GOOD, rejected])})
+    res = runner.invoke(app, ["check", str(f)])
+    assert "整行未入库" in res.output and "row_rejected" not in res.output
+    assert "项目投资台账" in res.output and "部分行有问题" in res.output
+    assert res.output.strip().splitlines()[-1] == "发现问题：请按上表更正后重新报送。"
+
+
+def test_a_sheet_with_one_known_header_says_so(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "说明.xlsx", {"说明": [["填报说明"], ["项目名称", "请写全称"], ["1", "2"]]})
+    res = runner.invoke(app, ["check", str(f)])
+    assert "只认出一个表头「项目名称」" in res.output, res.output
+    assert "没有找到任何已知的表头" not in res.output

@@ -12,6 +12,12 @@ from rich.table import Table
 from ingest.files import DEFAULT_LIMITS, ingest_paths
 from ingest.isolation import ReadLimits
 from ingest.periods import Period
+from ingest.schema import ACTION_ZH
+from ingest.spec import load_specs
+
+# what the file would become if sent in (a preview: nothing is loaded)
+VERDICT_ZH = {"loaded": "全部可以入库", "partial": "部分行有问题，其余可以入库", "failed": "无法入库",
+              "unchanged": "与已入库的文件相同"}
 
 
 def annotated_path(path: Path) -> Path:
@@ -25,11 +31,15 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
     """`published`: the published warehouse, to say which loaded ledgers this one would supersede;
     `limits`: the nightly run's (a file it would refuse is refused here, saying why)."""
     if not path.is_file():
-        console.print(f"[red]{path}: no such file[/]")
+        console.print(f"[red]文件不存在：{escape(str(path))}[/]")
         return False
     con = duckdb.connect(":memory:")
     [result] = ingest_paths(con, [path], limits=limits, period=period, roots=[path.parent])
-    console.print(f"[bold]{escape(result.file_name)}[/]  sha256 {result.sha256[:12]}…  status: {result.status}")
+    nulled = con.execute("SELECT count(*) FROM audit.quarantine WHERE action = 'cell_nulled'").fetchone()[0]
+    verdict = VERDICT_ZH.get(result.status, result.status)
+    if result.status == "loaded" and nulled:
+        verdict = f"可以入库，但有 {nulled} 个单元格将按空值入库"
+    console.print(f"[bold]{escape(result.file_name)}[/]  sha256 {result.sha256[:12]}…  检查结果：{verdict}")
     if result.error:
         console.print(f"[red]✗ {escape(result.error)}[/]")
     failed = result.status == "failed"
@@ -38,6 +48,9 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
 
         for note in preview(con, result.load_id, str(published)):
             console.print(f"[yellow]{escape(note)}[/]")
+    specs = load_specs()
+    names = {spec.ledger_type: spec.name_zh for spec in specs}
+    labels = {(spec.ledger_type, c.name): c.aliases[0] for spec in specs for c in spec.columns if c.aliases}
     for s in result.sheets:
         if s.note and not failed:
             console.print(f"工作表「{escape(s.sheet)}」: [yellow]{escape(s.note)}[/]")
@@ -46,29 +59,31 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
             console.print(f"工作表「{escape(s.sheet)}」: [red]{escape(s.error)}[/]")
             continue
         console.print(
-            f"工作表「{escape(s.sheet)}」: {s.ledger_type} · 范围 {escape(s.ledger_scope or '')} · 报告期 "
-            f"{s.period.start if s.period else '?'} ~ {s.period.end if s.period else '?'} · "
-            f"{s.rows_read} 行: {s.rows_loaded} 有效, {s.rows_quarantined} 隔离, {s.rows_skipped} 跳过 "
-            f"(含合计/小计 {s.rows_subtotal})"
+            f"工作表「{escape(s.sheet)}」：{names.get(s.ledger_type, s.ledger_type)} · 地区 "
+            f"{escape(s.ledger_scope or '未识别')} · 报告期 "
+            f"{s.period.start if s.period else '?'} 至 {s.period.end if s.period else '?'} · "
+            f"共 {s.rows_read} 行：有效 {s.rows_loaded}，隔离 {s.rows_quarantined}，跳过 {s.rows_skipped}"
+            f"（其中合计/小计 {s.rows_subtotal}）"
         )
-        t = Table(title="识别的列 (recognised columns)")
-        for c in ("column", "header", "unit"):
+        t = Table(title="识别的列")
+        for c in ("表头（原文）", "识别为", "字段", "单位"):
             t.add_column(c)
         for name, header, unit in s.recognised:
-            t.add_row(name, escape(header), unit or "")
+            t.add_row(escape(header), escape(labels.get((s.ledger_type, name), "")), name, unit or "")
         console.print(t)
         if s.unmapped:
-            console.print(f"未识别的表头 (ignored): {escape('、'.join(s.unmapped))}")
+            console.print(f"未识别的表头（未读取）：{escape('、'.join(s.unmapped))}")
     problems = con.execute(
         "SELECT sheet, row_number, column_letter, header, raw_value, reason, action FROM audit.quarantine "
         "ORDER BY sheet, row_number, column_letter"
     ).fetchall()
     if problems:
-        t = Table(title=f"问题 ({len(problems)})")
-        for c in ("sheet", "cell", "column", "value", "problem", "action"):
+        t = Table(title=f"问题（{len(problems)} 处）")
+        for c in ("工作表", "单元格", "列", "原值", "问题", "处理"):
             t.add_column(c, overflow="fold")
         for sheet, row, letter, header, raw, reason, action in problems:
-            t.add_row(*(escape(v) for v in (sheet, f"{letter or ''}{row}", header or "", raw or "", reason, action)))
+            t.add_row(*(escape(v) for v in (sheet, f"{letter or ''}{row}", header or "", raw or "", reason,
+                                            ACTION_ZH.get(action, action))))
         console.print(t)
     sheet_errors = {s.sheet: s.error for s in result.sheets if s.error and (failed or not s.note)}
     if problems or sheet_errors:
@@ -76,7 +91,7 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
     con.close()
     # a cell whose control characters were removed is loaded as it reads: a warning, no error
     ok = result.status in ("loaded", "unchanged") and all(p[6] == "cell_cleaned" for p in problems)
-    console.print("[green]OK: no problems found[/]" if ok else "[red]Problems found: please fix and resend[/]")
+    console.print("[green]未发现问题，可以报送。[/]" if ok else "[red]发现问题：请按上表更正后重新报送。[/]")
     return ok
 
 
@@ -93,4 +108,4 @@ def _annotated_copy(path: Path, problems: list[tuple], sheet_errors: dict[str, s
     except (NoCopy, FileError) as exc:
         console.print(f"[yellow]{escape(str(exc))}[/]")
         return
-    console.print(f"标注后的文件 (annotated copy): {escape(str(written))}")
+    console.print(f"已生成标注副本（问题单元格已着色并加批注）：{escape(str(written))}")

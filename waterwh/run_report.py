@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from ingest.schema import STATUS_ZH
 from waterwh.config import Settings
 from waterwh.warehouse import open_reader
 
@@ -26,7 +27,6 @@ OUTCOME_ZH = {
     "incomplete": "未发布：运行未完成",
     "error": "未发布：运行出错",
 }
-STATUS_ZH = {"loaded": "已入库", "partial": "部分入库", "failed": "失败", "unchanged": "未变化"}
 HEADLINE_ZH = [
     ("project_count", "项目数", "个"),
     ("total_investment_wan", "总投资", "万元"),
