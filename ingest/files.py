@@ -17,7 +17,7 @@ from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signatu
 from ingest.periods import Period, PeriodError, find_period
 from ingest.readers import Sheet, readable, sha256_of
 from ingest.schema import AUDIT_TABLES, ensure_schema
-from ingest.spec import load_specs
+from ingest.spec import LedgerSpec, load_specs
 from ingest.sql_parsers import install_macros
 from ingest.versions import CORRECTION, Version, record_versions
 
@@ -114,6 +114,7 @@ def ingest_paths(
     roots: Iterable[Path] = (),
     on_file: Callable[[FileResult], None] | None = None,
     now: Callable[[], datetime] = datetime.now,
+    specs: tuple[LedgerSpec, ...] | None = None,
 ) -> list[FileResult]:
     """Load every file under `paths`. Files are read and recognised one by one (`on_file` is called
     after each, with provisional row counts); sheets of the same layout are then loaded together,
@@ -132,7 +133,7 @@ def ingest_paths(
             name = display_name(path, roots)
             results.append(FileResult(path, name, "", new_load_id(hashlib.sha256(name.encode()).hexdigest(), stamp),
                                       "failed", error=why, loaded_at=stamp))
-        specs = load_specs()
+        specs = specs or load_specs()  # (`specs`: the shipped ones extended by a bureau's local files)
         layouts = LayoutCache()  # header recognition, shared by every sheet of this run
         for path in files:
             stamp = now()

@@ -232,8 +232,23 @@ def _unknown_layout_message(rows: list[list[str]], specs: tuple[LedgerSpec, ...]
     need = "、".join(f"「{c.aliases[0]}」({c.name})" for c in best_missing)
     return (
         f"无法识别台账类型：第{best_row + 1}行最像「{best_spec.name_zh}」的表头，"
-        f"但缺少必需的列：{need}"
+        f"但缺少必需的列：{need}" + _teach_missing(best_spec, best_missing, rows[best_row])
     ), True
+
+
+def _teach_missing(spec: LedgerSpec, missing: list[ColumnSpec], row: list[str]) -> str:
+    """For each missing column, the header of the row that comes closest, and what would teach it."""
+    from ingest.teach import suggest
+
+    said = []
+    for column in missing:
+        others = {c.name for c in spec.columns} - {column.name}
+        guesses = [suggest(spec, h, others) for h in row if h and not spec.matching_columns(normalise_header(h))]
+        guess = max((g for g in guesses if g.column), key=lambda g: g.similarity, default=None)
+        if guess is not None:
+            said.append(f"。表头「{guess.header}」最像 {column.name}（相似度 {guess.similarity:.2f}），如确是此列，"
+                        f"在 $WATERWH_HOME/specs/ 下的 .yaml 文件中写：\n{guess.yaml(spec)}")
+    return "".join(said)
 
 
 SCOPE = re.compile(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class ColumnSpec:
     min: float | None = None  # a value below it is no value: the cell is set empty and reported
     # a unit column left empty takes the unit written in these cells of the row ("2.8万t/d")
     from_cells: tuple[str, ...] = ()
+    # where each alias or value taught by a bureau's local spec file was written ("file:line")
+    origins: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Normalised once here: header matching runs for every row × spec × column while scanning.
@@ -178,8 +181,61 @@ def normalise_header(text: str) -> str:
     return t.replace("（", "(").replace("）", ")")
 
 
+class SpecError(ValueError):
+    """A spec file that cannot be used as written: the message (Chinese) names the file and line."""
+
+
+# The keys a spec file may use, per level ("*" a name of the author's choosing); a misspelt key is an
+# error naming file and line rather than a setting silently ignored.
+_COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "alias_sets", "qualified",
+                "derived", "min", "from_cells"}
+_SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks"}
+_ROWS_KEYS = {"identity", "label_columns", "group_row", "group_target", "group_is_subtotal", "fill_down"}
+_CHECK_KEYS = {"when", "reason", "columns"}
+# what a bureau's local file may add to a shipped column: header words and cell words, never types
+LOCAL_COLUMN_KEYS = {"aliases", "values", "alias_sets"}
+
+
+def _where(path: Path, node: yaml.Node) -> str:
+    return f"{path}:{node.start_mark.line + 1}"
+
+
+def _check_keys(path: Path, node: yaml.Node, allowed: set[str], what: str) -> dict[str, yaml.Node]:
+    """The mapping's keys → value nodes, refusing any key not in `allowed`."""
+    if not isinstance(node, yaml.MappingNode):
+        raise SpecError(f"{_where(path, node)}：{what}应是「键: 值」的映射")
+    out = {}
+    for key, value in node.value:
+        if key.value not in allowed:
+            near = difflib.get_close_matches(key.value, sorted(allowed), n=1)
+            hint = f"（是不是「{near[0]}」？）" if near else f"（可用的键：{'、'.join(sorted(allowed))}）"
+            raise SpecError(f"{_where(path, key)}：{what}中没有「{key.value}」这个键{hint}")
+        out[key.value] = value
+    return out
+
+
+def _validate(path: Path, text: str, local: bool) -> None:
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}：不是有效的 YAML（{exc}）") from exc
+    if root is None:
+        raise SpecError(f"{path}：文件是空的")
+    top = _check_keys(path, root, {"ledger_type", "columns"} if local else _SPEC_KEYS, "台账定义")
+    columns = top.get("columns")
+    if columns is not None:
+        for _, column in _check_keys(path, columns, {k.value for k, _ in columns.value}, "columns").items():
+            _check_keys(path, column, LOCAL_COLUMN_KEYS if local else _COLUMN_KEYS, "列定义")
+    if "rows" in top:
+        _check_keys(path, top["rows"], _ROWS_KEYS, "rows")
+    for check in getattr(top.get("checks"), "value", []) or []:
+        _check_keys(path, check, _CHECK_KEYS, "checks")
+
+
 def _load(path: Path) -> LedgerSpec:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    _validate(path, text, local=False)
+    doc = yaml.safe_load(text)
     cols = []
     for name, c in doc["columns"].items():
         if c["type"] not in COLUMN_TYPES:
@@ -231,6 +287,70 @@ def _load(path: Path) -> LedgerSpec:
 @cache
 def load_specs(specs_dir: Path = SPECS_DIR) -> tuple[LedgerSpec, ...]:
     return tuple(_load(p) for p in sorted(specs_dir.glob("*.yaml")))
+
+
+def with_local_specs(specs: tuple[LedgerSpec, ...], local_dir: Path) -> tuple[tuple[LedgerSpec, ...], list[str]]:
+    """`specs` extended by each of a bureau's local files (`local_dir`/*.yaml, see extend), and the
+    message of each file that could not be used: it is left out, the others still apply (a typo
+    in one file of the bureau's own must not stop the night)."""
+    problems: list[str] = []
+    if local_dir.is_dir():
+        for path in sorted(local_dir.glob("*.yaml")):
+            try:
+                specs = extend(specs, path)
+            except (SpecError, OSError, UnicodeDecodeError) as exc:
+                problems.append(f"本地台账定义未采用：{exc}")
+    return specs, problems
+
+
+def extend(specs: tuple[LedgerSpec, ...], path: Path) -> tuple[LedgerSpec, ...]:
+    """Add a local file's header words (aliases), cell words (values) and alias_sets to shipped
+    columns. A local file names a shipped ledger_type and shipped columns; it cannot change a type
+    or add a column (the raw tables are the shipped ones). Each addition remembers file and line."""
+    text = path.read_text(encoding="utf-8")
+    _validate(path, text, local=True)
+    root = yaml.compose(text)
+    top = {k.value: v for k, v in root.value}
+    by_type = {s.ledger_type: s for s in specs}
+    ledger_type = top.get("ledger_type")
+    if ledger_type is None or ledger_type.value not in by_type:
+        got = ledger_type.value if ledger_type is not None else "（未写）"
+        raise SpecError(f"{_where(path, ledger_type or root)}：ledger_type「{got}」不是已有的台账类型"
+                        f"（{'、'.join(by_type)}）")
+    spec = by_type[ledger_type.value]
+    names = {c.name for c in spec.columns}
+    changed = {c.name: c for c in spec.columns}
+    for key, node in (top["columns"].value if "columns" in top else []):
+        if key.value not in names:
+            near = difflib.get_close_matches(key.value, sorted(names), n=1)
+            hint = f"（是不是「{near[0]}」？）" if near else ""
+            raise SpecError(f"{_where(path, key)}：{spec.name_zh}没有「{key.value}」这一列{hint}；"
+                            f"可用的列：{'、'.join(sorted(names))}")
+        column = changed[key.value]
+        parts = {k.value: v for k, v in node.value}
+        origins = dict(column.origins)
+        aliases = list(column.aliases)
+        for alias in getattr(parts.get("aliases"), "value", []):
+            aliases.append(str(alias.value))
+            origins[str(alias.value)] = _where(path, alias)
+        values = dict(column.values)
+        for word, code in getattr(parts.get("values"), "value", []):
+            values[str(word.value)] = yaml.safe_load(yaml.serialize(code))
+            origins[str(word.value)] = _where(path, word)
+        alias_sets = dict(column.alias_sets)
+        if "alias_sets" in parts:
+            for alias, sets in yaml.safe_load(yaml.serialize(parts["alias_sets"])).items():
+                alias_sets[normalise_header(str(alias))] = sets
+        if column.type == "enum" and values:
+            codes = {v for v in spec.column(key.value).values.values()}
+            unknown = sorted({str(v) for v in values.values()} - {str(c) for c in codes})
+            if unknown:
+                raise SpecError(f"{_where(path, node)}：{key.value} 的取值只能对应已有代码"
+                                f"（{'、'.join(sorted(str(c) for c in codes))}），「{'、'.join(unknown)}」不是")
+        changed[key.value] = replace(column, aliases=tuple(aliases), values=values, alias_sets=alias_sets,
+                                     origins=origins)
+    extended = replace(spec, columns=tuple(changed[c.name] for c in spec.columns))
+    return tuple(extended if s.ledger_type == spec.ledger_type else s for s in specs)
 
 
 def spec_for(ledger_type: str) -> LedgerSpec:

@@ -13,7 +13,7 @@ from ingest.files import DEFAULT_LIMITS, ingest_paths
 from ingest.isolation import ReadLimits
 from ingest.periods import Period
 from ingest.schema import ACTION_ZH
-from ingest.spec import load_specs
+from ingest.spec import LedgerSpec, load_specs
 
 # what the file would become if sent in (a preview: nothing is loaded)
 VERDICT_ZH = {"loaded": "全部可以入库", "partial": "部分行有问题，其余可以入库", "failed": "无法入库",
@@ -27,14 +27,17 @@ def annotated_path(path: Path) -> Path:
 
 
 def check_file(path: Path, period: Period | None, console: Console, out: Path | None = None,
-               published: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> bool:
+               published: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS,
+               specs: tuple[LedgerSpec, ...] | None = None) -> bool:
     """`published`: the published warehouse, to say which loaded ledgers this one would supersede;
-    `limits`: the nightly run's (a file it would refuse is refused here, saying why)."""
+    `limits`: the nightly run's (a file it would refuse is refused here, saying why); `specs`: the
+    ledger specs in use (the shipped ones with the bureau's local files)."""
     if not path.is_file():
         console.print(f"[red]文件不存在：{escape(str(path))}[/]")
         return False
     con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [path], limits=limits, period=period, roots=[path.parent])
+    specs = specs or load_specs()
+    [result] = ingest_paths(con, [path], limits=limits, period=period, roots=[path.parent], specs=specs)
     nulled = con.execute("SELECT count(*) FROM audit.quarantine WHERE action = 'cell_nulled'").fetchone()[0]
     verdict = VERDICT_ZH.get(result.status, result.status)
     if result.status == "loaded" and nulled:
@@ -48,15 +51,16 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
 
         for note in preview(con, result.load_id, str(published)):
             console.print(f"[yellow]{escape(note)}[/]")
-    specs = load_specs()
     names = {spec.ledger_type: spec.name_zh for spec in specs}
+    by_type = {spec.ledger_type: spec for spec in specs}
     labels = {(spec.ledger_type, c.name): c.aliases[0] for spec in specs for c in spec.columns if c.aliases}
     for s in result.sheets:
         if s.note and not failed:
             console.print(f"工作表「{escape(s.sheet)}」: [yellow]{escape(s.note)}[/]")
             continue
         if s.error:
-            console.print(f"工作表「{escape(s.sheet)}」: [red]{escape(s.error)}[/]")
+            if s.error not in (result.error or ""):  # (a file's only sheet: said above already)
+                console.print(f"工作表「{escape(s.sheet)}」: [red]{escape(s.error)}[/]")
             continue
         console.print(
             f"工作表「{escape(s.sheet)}」：{names.get(s.ledger_type, s.ledger_type)} · 地区 "
@@ -72,7 +76,7 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
             t.add_row(escape(header), escape(labels.get((s.ledger_type, name), "")), name, unit or "")
         console.print(t)
         if s.unmapped:
-            console.print(f"未识别的表头（未读取）：{escape('、'.join(s.unmapped))}")
+            _teach(console, by_type[s.ledger_type], s.unmapped, {name for name, _, _ in s.recognised})
     problems = con.execute(
         "SELECT sheet, row_number, column_letter, header, raw_value, reason, action FROM audit.quarantine "
         "ORDER BY sheet, row_number, column_letter"
@@ -93,6 +97,21 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
     ok = result.status in ("loaded", "unchanged") and all(p[6] == "cell_cleaned" for p in problems)
     console.print("[green]未发现问题，可以报送。[/]" if ok else "[red]发现问题：请按上表更正后重新报送。[/]")
     return ok
+
+
+def _teach(console: Console, spec: LedgerSpec, unmapped: list[str], taken: set[str]) -> None:
+    """Every header not read, with the closest column and the lines that would teach it."""
+    from ingest.teach import suggest
+
+    console.print(f"未识别的表头（{len(unmapped)} 个，未读取）：")
+    for header in unmapped:
+        guess = suggest(spec, header, taken)
+        if guess.column is None:
+            console.print(f"  「{escape(header)}」：不像{spec.name_zh}的任何一列")
+            continue
+        console.print(f"  「{escape(header)}」：最像 {guess.column}（「{escape(guess.alias or '')}」，相似度 "
+                      f"{guess.similarity:.2f}）。如确是此列，在 $WATERWH_HOME/specs/ 下的 .yaml 文件中写：")
+        console.print(guess.yaml(spec), markup=False, highlight=False)
 
 
 def _annotated_copy(path: Path, problems: list[tuple], sheet_errors: dict[str, str], target: Path,

@@ -110,7 +110,10 @@ def ingest(
                 rows += f.total("rows_read")
                 progress.update(task, advance=1, rows=rows, description=f.file_name[-40:])
 
-            files = ingest_paths(con, paths, limits=settings.read_limits, on_file=tick)
+            specs, problems = settings.specs()
+            for problem in problems:
+                err.print(f"[yellow]{escape(problem)}[/]")
+            files = ingest_paths(con, paths, limits=settings.read_limits, on_file=tick, specs=specs)
         con.close()
     console.print(_files_table(files))
     for f in files:
@@ -134,8 +137,11 @@ def check(
     from waterwh.checkfile import check_file
 
     settings = _settings(None)
+    specs, problems = settings.specs()
+    for problem in problems:
+        err.print(f"[yellow]{escape(problem)}[/]")
     ok = check_file(file, _period(period), console, out, published=settings.published_path,
-                    limits=settings.read_limits)
+                    limits=settings.read_limits, specs=specs)
     raise typer.Exit(0 if ok else 1)
 
 
@@ -153,6 +159,21 @@ def samples(
     key = generate(out, scale=scale, seed=seed)
     n = sum(1 for p in out.rglob("*") if p.is_file() and p != key)
     console.print(f"Wrote {n} ledger files to {out} and the answer key {key}.")
+
+
+@app.command()
+def specs(
+    ledger_type: Annotated[str | None, typer.Argument(help="One ledger type (investment or 项目投资台账).")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """What ledger layouts are known: types, columns, header words, and which come from local specs.
+
+    A bureau teaches waterwh its own header words in $WATERWH_HOME/specs/*.yaml (see docs)."""
+    from waterwh.specs_view import print_specs
+
+    settings = _settings(home)
+    known, problems = settings.specs()
+    raise typer.Exit(print_specs(console, known, problems, str(settings.local_specs_dir), ledger_type))
 
 
 @app.command()

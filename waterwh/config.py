@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from ingest.isolation import ReadLimits
+    from ingest.spec import LedgerSpec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +53,17 @@ class Settings:
     briefing_formats: tuple[str, ...] = ("md", "docx")
     # Where a failed run is reported besides the log file (notifications.jsonl, always written).
     notify: NotifySettings = field(default_factory=lambda: NotifySettings())
+
+    @property
+    def local_specs_dir(self) -> Path:
+        """A bureau's own header and cell words, extending the shipped specs (`waterwh specs`)."""
+        return self.home / "specs"
+
+    def specs(self) -> tuple[tuple[LedgerSpec, ...], list[str]]:
+        """The ledger specs in use, and why any local spec file was left out."""
+        from ingest.spec import load_specs, with_local_specs
+
+        return with_local_specs(load_specs(self.specs_dir), self.local_specs_dir)
 
     @property
     def read_limits(self) -> ReadLimits:

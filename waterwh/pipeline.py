@@ -59,6 +59,7 @@ class RunResult:
     data_docs: Path | None = None  # Great Expectations Data Docs of this run
     briefing: list[Path] = field(default_factory=list)  # the month's 通报, written after a publish
     briefing_note: str = ""  # why there is none, or what was left out
+    spec_problems: list[str] = field(default_factory=list)  # local spec files left out, and why
 
     @property
     def checks_failed(self) -> list[CheckResult]:
@@ -189,9 +190,10 @@ class NightlyRun:
         con = duckdb.connect(str(self.staging), config={"memory_limit": self.settings.duckdb_memory_limit})
         try:
             ensure_schema(con)
+            specs, self.result.spec_problems = self.settings.specs()  # (said in the run report)
             self.result.files = ingest_paths(
                 con, [self.landing], limits=self.settings.read_limits, run_id=self.result.run_id,
-                period=self.period, roots=[self.landing], on_file=self._on_file,
+                period=self.period, roots=[self.landing], on_file=self._on_file, specs=specs,
             )
             con.execute("CHECKPOINT")
         finally:

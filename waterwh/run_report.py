@@ -96,6 +96,8 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
           f.error or ""] for f in r.files],
     )
 
+    lines += _unrecognised_headers(settings, r)
+
     load_ids = [f.load_id for f in r.files if f.status in ("loaded", "partial")]
     quarantined = _query(
         settings, db,
@@ -141,6 +143,10 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
     else:
         lines.append("无。")
 
+    if r.spec_problems:
+        lines += ["", f"## 本地台账定义（{len(r.spec_problems)} 个文件未采用）", ""]
+        lines += [f"- {p}" for p in r.spec_problems]
+
     if r.briefing or r.briefing_note:
         lines += ["", "## 本月通报", ""]
         lines += [f"- `{p}`" for p in r.briefing]
@@ -182,6 +188,29 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
             rows.append([f"{label}（{unit}）", _fmt(a, unit), _fmt(b, unit) if r.published else "未发布", change])
         lines += _table(["指标", "上次发布", "本次", "变化"], rows)
     return "\n".join(lines) + "\n"
+
+
+def _unrecognised_headers(settings: Settings, r: RunResult) -> list[str]:
+    """Headers of loaded sheets that were not read, with the closest column: what to teach."""
+    from ingest.teach import suggest
+
+    specs = {s.ledger_type: s for s in settings.specs()[0]}
+    rows = []
+    for f in r.files:
+        for s in f.sheets:
+            spec = specs.get(s.ledger_type or "")
+            if spec is None:
+                continue
+            read = {name for name, _, _ in s.recognised}
+            for header in s.unmapped:
+                g = suggest(spec, header, read)
+                rows.append([f.file_name, s.sheet, header, g.column or "—", f"{g.similarity:.2f}" if g.column else ""])
+    if not rows:
+        return []
+    return ["", f"## 未识别的表头（{len(rows)} 个，未读取）", "",
+            "如某个表头确是所猜的列，把它写进 `$WATERWH_HOME/specs/` 下的 .yaml 文件（`waterwh check 文件` "
+            "会给出要写的几行，`waterwh specs` 列出已知的写法），下次运行即可读取。", "",
+            *_table(["文件", "工作表", "表头", "最像", "相似度"], rows[:MAX_LISTED])]
 
 
 def write_run_report(settings: Settings, r: RunResult) -> Path:
