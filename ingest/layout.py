@@ -10,14 +10,17 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 
+from ingest.headers import read_header
 from ingest.spec import ColumnSpec, LedgerSpec, normalise_header
 from ingest.text import compact, nfkc, unit_in_header, unit_in_title
 
 SCAN_ROWS = 40
+MONEY_UNITS = ("元", "万元", "亿元")
 # rows looked at below the best header found so far, in case a better reading starts there
 DATA_ROWS_AFTER_HEADER = 3
 _CJK = re.compile("[\u3400-\u9fff]")
 _NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?")
+_WORDS = re.compile("[\u3400-\u9fff]{2}")  # two Chinese characters: words, not a unit or a number
 
 
 @dataclass
@@ -84,6 +87,8 @@ def _candidates(header: str) -> tuple[str, ...]:
     if "_" not in h:
         return (h,)
     upper, lower = h.split("_", 1)
+    if _WORDS.search(lower):  # the lower row says what the column is: the upper alone would not
+        return (h, normalise_header(upper + lower), normalise_header(lower))
     return (h, normalise_header(upper + lower), normalise_header(lower), normalise_header(upper))
 
 
@@ -95,10 +100,13 @@ def _match(spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], li
         if not header:
             continue
         hit = None
-        for cand in _candidates(header):
-            col = next((c for c in spec.matching_columns(cand) if c.name not in used), None)
-            if col is not None:
-                hit = (col, cand)
+        for read in (False, True):  # every spelling by its aliases first, then as read (headers.py)
+            for cand in _candidates(header):
+                col = next((c for c in spec.matching_columns(cand, read) if c.name not in used), None)
+                if col is not None:
+                    hit = (col, cand)
+                    break
+            if hit is not None:
                 break
         if hit is None:
             unmapped.append((idx, header))
@@ -106,14 +114,21 @@ def _match(spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], li
         col, cand = hit
         used.add(col.name)
         unit = unit_in_header(header.split("_")[-1]) or unit_in_header(header.split("_")[0])
-        mapped.append(MappedColumn(idx, col, header, unit, dict(col.alias_sets.get(cand, {}))))
+        if unit is None and col.type == "amount":  # "（万元）" inside the header, not at its end
+            unit = next((u for part in header.split("_") if (u := read_header(part).unit) in MONEY_UNITS), None)
+        sets = dict(col.alias_sets.get(cand, {})) or spec.basis_sets(cand, col)
+        mapped.append(MappedColumn(idx, col, header, unit, sets))
     return mapped, unmapped
 
 
 def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:
+    """0 unless the header has every required column (what a row reports on) and, where the spec
+    names evidence, one of those (what it reports); then more columns explained score higher."""
     names = {m.spec.name for m in mapped}
     required = [c.name for c in spec.required]
     if not all(r in names for r in required):
+        return 0.0
+    if spec.evidence and not names.intersection(spec.evidence):
         return 0.0
     return len(required) * 2 + len(names)
 
@@ -220,6 +235,8 @@ def _unknown_layout_message(rows: list[list[str]], specs: tuple[LedgerSpec, ...]
             mapped, _ = _match(spec, row)
             names = {m.spec.name for m in mapped}
             missing = [c for c in spec.required if c.name not in names]
+            if spec.evidence and not names.intersection(spec.evidence):
+                missing.append(spec.column(spec.evidence[0]))  # (what a sheet of it reports: one at least)
             key = (len(names), -len(missing))  # most columns explained, then fewest missing
             if names and key > best_key:
                 best_spec, best_missing, best_row, best_key = spec, missing, i, key

@@ -34,6 +34,10 @@ class ColumnSpec:
     from_cells: tuple[str, ...] = ()
     # where each alias or value taught by a bureau's local spec file was written ("file:line")
     origins: dict[str, str] = field(default_factory=dict)
+    # what a header read as measure + scope must say to be this column (ingest/headers.py):
+    # the spec's measure key, the scopes that fit (None: the header names none), and the column a
+    # basis word ("概算总投资") is written to
+    reads_as: tuple[str, tuple[str | None, ...], str | None] | None = None
 
     def __post_init__(self) -> None:
         # Normalised once here: header matching runs for every row × spec × column while scanning.
@@ -108,6 +112,10 @@ class LedgerSpec:
     group_is_subtotal: bool
     fill_down: tuple[str, ...]
     checks: tuple[Check, ...] = ()
+    measures: dict[str, str] = field(default_factory=dict)  # measure word → measure key (headers.py)
+    # a sheet is this ledger only with one of these columns as well as the required ones: what it
+    # reports (an amount, a count), beside what it reports on (the required identity)
+    evidence: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Header matching runs for every row × spec while scanning a sheet: index the aliases once.
@@ -122,17 +130,68 @@ class LedgerSpec:
         object.__setattr__(self, "_patterned", patterned)
         object.__setattr__(self, "_match_cache", {})
 
-    def matching_columns(self, header: str) -> tuple[ColumnSpec, ...]:
-        """Columns whose aliases match the normalised `header`, in spec order (derived ones never)."""
-        cache: dict[str, tuple[ColumnSpec, ...]] = self._match_cache  # type: ignore[attr-defined]
-        found = cache.get(header)
+    def matching_columns(self, header: str, read: bool = True) -> tuple[ColumnSpec, ...]:
+        """Columns whose aliases match the normalised `header`, in spec order (derived ones never);
+        failing any (and `read`), the column the header reads as (see reading_columns)."""
+        cache: dict[tuple[str, bool], tuple[ColumnSpec, ...]] = self._match_cache  # type: ignore[attr-defined]
+        found = cache.get((header, read))
         if found is None:
             hits = set(self._exact_index.get(header, ()))  # type: ignore[attr-defined]
             hits.update(i for i in self._patterned if self.columns[i].matches(header))  # type: ignore[attr-defined]
+            if not hits and read:
+                hits.update(i for i, c in enumerate(self.columns) if c in self.reading_columns(header))
             if len(cache) > 100_000:  # every cell of the first rows of every sheet passes here
                 cache.clear()
-            found = cache[header] = tuple(self.columns[i] for i in sorted(hits))
+            found = cache[(header, read)] = tuple(self.columns[i] for i in sorted(hits))
         return found
+
+    def reading_columns(self, header: str) -> tuple[ColumnSpec, ...]:
+        """The column a header no alias matched is read as (ingest/headers.py), in this order:
+        - measure + scope: "2023年1-9月实际完成投资" → the column that reads as 完成投资 over ytd; in a
+          two-row header the upper row may give the scope ("年度最新进展_累计完成投资");
+        - a column that reads as no measure, by what is left once period and filler words are off
+          ("1-3月实际形象进度" → 形象进度);
+        - by the alias it ends with ("项目建设单位", "目前项目建设形象进度"), or its first part before
+          及/和/与 ("存在问题及建议"), unless a word of plan (预计, 拟) makes it another thing."""
+        from ingest.headers import header_words, read_header
+
+        upper, _, lower = header.rpartition("_")
+        reading = read_header(lower)
+        above = read_header(upper) if upper else None
+        scope = reading.scope or (above.scope if above else None)
+        if scope == "cumulative" and reading.scope_word == "累计" and above is not None and above.year:
+            scope = "ytd"  # "2025年" over "累计完成": this year's total so far
+        measure = self.measures.get(reading.plain) or self.measures.get(reading.text)
+        if measure is not None:
+            return tuple(c for c in self.columns
+                         if c.reads_as and not c.derived and c.reads_as[0] == measure and scope in c.reads_as[1])
+        plain = [i for i in (*self._exact_index.get(reading.plain, ()), *self._exact_index.get(reading.text, ()))  # type: ignore[attr-defined]
+                 if self.columns[i].reads_as is None]
+        if plain:
+            return (self.columns[plain[0]],)
+        planned = header_words().planned
+        for part in (lower, re.split("[及和与]", lower)[0]):
+            for alias, indexes in self._exact_index.items():  # type: ignore[attr-defined]
+                if len(alias) >= 4 and part.endswith(alias) and part != alias and not (
+                        any(w in part[: -len(alias)] for w in planned) and not alias.startswith(planned)):
+                    hits = [self.columns[i] for i in indexes
+                            if self.columns[i].reads_as is None and self.columns[i].type != "amount"]
+                    if hits:
+                        return (hits[0],)
+            if part == lower and re.split("[及和与]", lower)[0] in self._exact_index:  # type: ignore[attr-defined]
+                i = self._exact_index[re.split("[及和与]", lower)[0]][0]  # type: ignore[attr-defined]
+                if self.columns[i].reads_as is None:
+                    return (self.columns[i],)
+        return ()
+
+    def basis_sets(self, header: str, column: ColumnSpec) -> dict[str, str]:
+        """What a basis word in the header says ({investment_basis: budget_estimate} for 概算总投资)."""
+        from ingest.headers import read_header
+
+        if column.reads_as is None or column.reads_as[2] is None:
+            return {}
+        basis = read_header(header).basis
+        return {column.reads_as[2]: basis} if basis else {}
 
     @property
     def required(self) -> list[ColumnSpec]:
@@ -188,9 +247,11 @@ class SpecError(ValueError):
 # The keys a spec file may use, per level ("*" a name of the author's choosing); a misspelt key is an
 # error naming file and line rather than a setting silently ignored.
 _COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "alias_sets", "qualified",
-                "derived", "min", "from_cells"}
-_SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks"}
-_ROWS_KEYS = {"identity", "label_columns", "group_row", "group_target", "group_is_subtotal", "fill_down"}
+                "derived", "min", "from_cells", "reads_as", "context"}
+_SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures"}
+_READS_AS_KEYS = {"measure", "scope", "basis_to"}
+SCOPES = {"period", "ytd", "months", "cumulative", "before_year", "year", "none"}
+_ROWS_KEYS = {"identity", "label_columns", "group_row", "group_target", "group_is_subtotal", "fill_down", "evidence"}
 _CHECK_KEYS = {"when", "reason", "columns"}
 # what a bureau's local file may add to a shipped column: header words and cell words, never types
 LOCAL_COLUMN_KEYS = {"aliases", "values", "alias_sets"}
@@ -221,11 +282,13 @@ def _validate(path: Path, text: str, local: bool) -> None:
         raise SpecError(f"{path}：不是有效的 YAML（{exc}）") from exc
     if root is None:
         raise SpecError(f"{path}：文件是空的")
-    top = _check_keys(path, root, {"ledger_type", "columns"} if local else _SPEC_KEYS, "台账定义")
+    top = _check_keys(path, root, {"ledger_type", "columns", "measures"} if local else _SPEC_KEYS, "台账定义")
     columns = top.get("columns")
     if columns is not None:
         for _, column in _check_keys(path, columns, {k.value for k, _ in columns.value}, "columns").items():
-            _check_keys(path, column, LOCAL_COLUMN_KEYS if local else _COLUMN_KEYS, "列定义")
+            keys = _check_keys(path, column, LOCAL_COLUMN_KEYS if local else _COLUMN_KEYS, "列定义")
+            if "reads_as" in keys:
+                _check_keys(path, keys["reads_as"], _READS_AS_KEYS, "reads_as")
     if "rows" in top:
         _check_keys(path, top["rows"], _ROWS_KEYS, "rows")
     for check in getattr(top.get("checks"), "value", []) or []:
@@ -254,6 +317,7 @@ def _load(path: Path) -> LedgerSpec:
                 derived=bool(c.get("derived", False)),
                 min=c.get("min"),
                 from_cells=tuple(c.get("from_cells", ())),
+                reads_as=_reads_as(path, name, c.get("reads_as"), doc.get("measures") or {}),
             )
         )
         if any(f not in doc["columns"] for f in c.get("from_cells", ())):
@@ -261,6 +325,9 @@ def _load(path: Path) -> LedgerSpec:
         if c.get("min") is not None and c["type"] not in NUMERIC_TYPES:
             raise ValueError(f"{path.name}: column {name}: min applies to numbers only")
     rows = doc.get("rows", {})
+    unknown = [c for c in rows.get("evidence", []) if c not in doc["columns"]]
+    if unknown:
+        raise SpecError(f"{path}：rows.evidence 中的列不在 columns 中：{unknown}")
     unknown = [c for c in rows.get("identity", []) if c not in doc["columns"]]
     if not rows.get("identity") or unknown:
         raise ValueError(f"{path.name}: rows.identity must name columns of the spec (unknown: {unknown})")
@@ -281,12 +348,31 @@ def _load(path: Path) -> LedgerSpec:
         group_is_subtotal=bool(rows.get("group_is_subtotal", False)),
         fill_down=tuple(rows.get("fill_down", [])),
         checks=checks,
+        measures=_measure_words(doc.get("measures") or {}),
+        evidence=tuple(rows.get("evidence", [])),
     )
+
+
+def _measure_words(measures: dict[str, list[str]]) -> dict[str, str]:
+    """{measure word, as headers are normalised: measure key}."""
+    return {normalise_header(str(w)): key for key, words in measures.items() for w in [key, *words]}
+
+
+def _reads_as(path: Path, name: str, spec: dict | None, measures: dict) -> tuple | None:
+    if spec is None:
+        return None
+    if spec.get("measure") not in measures:
+        raise SpecError(f"{path}：列 {name} 的 reads_as.measure「{spec.get('measure')}」不在 measures 中")
+    scopes = spec.get("scope", "none")
+    scopes = [scopes] if isinstance(scopes, str) else list(scopes)
+    if not set(scopes) <= SCOPES:
+        raise SpecError(f"{path}：列 {name} 的 reads_as.scope 只能是 {'、'.join(sorted(SCOPES))}")
+    return (spec["measure"], tuple(None if s == "none" else s for s in scopes), spec.get("basis_to"))
 
 
 @cache
 def load_specs(specs_dir: Path = SPECS_DIR) -> tuple[LedgerSpec, ...]:
-    return tuple(_load(p) for p in sorted(specs_dir.glob("*.yaml")))
+    return tuple(_load(p) for p in sorted(specs_dir.glob("*.yaml")) if not p.name.startswith("_"))
 
 
 def with_local_specs(specs: tuple[LedgerSpec, ...], local_dir: Path) -> tuple[tuple[LedgerSpec, ...], list[str]]:
@@ -349,7 +435,14 @@ def extend(specs: tuple[LedgerSpec, ...], path: Path) -> tuple[LedgerSpec, ...]:
                                 f"（{'、'.join(sorted(str(c) for c in codes))}），「{'、'.join(unknown)}」不是")
         changed[key.value] = replace(column, aliases=tuple(aliases), values=values, alias_sets=alias_sets,
                                      origins=origins)
-    extended = replace(spec, columns=tuple(changed[c.name] for c in spec.columns))
+    measures = dict(spec.measures)
+    for key, node in (top["measures"].value if "measures" in top else []):
+        if key.value not in set(spec.measures.values()):
+            raise SpecError(f"{_where(path, key)}：{spec.name_zh}没有「{key.value}」这个量"
+                            f"（已有：{'、'.join(sorted(set(spec.measures.values())))}）")
+        for word in getattr(node, "value", []):
+            measures[normalise_header(str(word.value))] = key.value
+    extended = replace(spec, columns=tuple(changed[c.name] for c in spec.columns), measures=measures)
     return tuple(extended if s.ledger_type == spec.ledger_type else s for s in specs)
 
 

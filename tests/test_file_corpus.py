@@ -225,9 +225,13 @@ CASES = [
     Case("ledger with an instructions sheet", xlsx("带说明.xlsx", {
         "台账": investment_rows(TITLE, [P1, P2]), "填表说明": [["填表说明"], ["金额单位为万元"]]}),
          "loaded", None, (2, 2, 0, 0)),
-    Case("a required header missing", xlsx("缺列.xlsx", {"S": [
+    # what a sheet must have is what a row reports on and one thing it reports; the rest may be absent
+    Case("an optional measure missing", xlsx("缺列.xlsx", {"S": [
         [TITLE], ["序号", "项目名称", "所在乡镇", "总投资", "年度累计完成"], ["1", "甲项目", "城关镇", 100, 10]]}),
-         "failed", "缺少必需的列：「年度计划投资」(annual_plan)"),
+         "loaded", None, (1, 1, 0, 0)),
+    Case("no measure at all", xlsx("无数.xlsx", {"S": [
+        [TITLE], ["序号", "项目名称", "所在乡镇", "建设性质"], ["1", "甲项目", "城关镇", "新建"]]}),
+         "failed", "缺少必需的列：「总投资」(total_investment)"),
     Case("no reporting period anywhere", xlsx("重点项目台账.xlsx", {"S": investment_rows("青溪县重点项目台账", [P1])}),
          "failed", "找不到报告期"),
     Case("period in the sheet name", xlsx("台账.xlsx", {"2025年3月": investment_rows("青溪县重点项目台账", [P1])}),

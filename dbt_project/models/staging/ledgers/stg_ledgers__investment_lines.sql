@@ -16,7 +16,8 @@ renamed as (
         {{ clean_text('seq_no') }} as seq_no,
         {{ clean_name('project_name') }} as project_name,
         {{ clean_name('parent_project') }} as parent_project,
-        {{ clean_name('admin_area') }} as area_name,
+        -- a sheet without an area column: the ledger's own area (its title, sheet, file or folder)
+        coalesce({{ clean_name('admin_area') }}, nullif(ledger_scope, '未注明')) as area_name,
         {{ clean_name('project_type') }} as project_type,
         construction_nature,
         priority_level,

@@ -1,0 +1,86 @@
+"""Headers read as measure + scope + basis + unit (ingest/headers.py), spelled as real templates do
+(the spellings below are from tests/corpus/real_layouts.yaml's sources and the domain guide)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.headers import read_header
+from ingest.layout import _match
+from ingest.spec import normalise_header, spec_for
+
+INVESTMENT = [
+    ("2023年1-9月完成投资（万元）", "ytd_completed"),
+    ("1-3月实际完成投资(万元)", "ytd_completed"),
+    ("1～  月 完成投资 (万元)", "ytd_completed"),
+    ("1-  月累计完成投资", "ytd_completed"),
+    ("2025年1-12月累计完成投资(万元)", "ytd_completed"),
+    ("本年度累计完成投资", "ytd_completed"),
+    ("年实际完成投资", "ytd_completed"),
+    ("本年度投资计划完成情况（万元）", "ytd_completed"),
+    ("开工至报告期累计完成投资（万元）", "since_start_completed"),
+    ("自开工以来累计完成投资（万元）", "since_start_completed"),
+    ("开工累计完成投资", "since_start_completed"),
+    ("项目总累计完成投资（万元）", "since_start_completed"),
+    ("当月完成投资额（万元）", "period_completed"),
+    ("月完成\n投资", "period_completed"),
+    ("3月完成投资(万元)", "period_completed"),
+    ("本月实际完成投资（万元）", "period_completed"),
+    ("本年度安排计划投资", "annual_plan"),
+    ("2010年  计划投资(万元)", "annual_plan"),
+    ("2025年度计划投资(万元)", "annual_plan"),
+    ("2025年下达投资 （万元）", "annual_plan"),
+    ("年计划完成投资", "annual_plan"),
+    ("总投资               (万元)", "total_investment"),
+    ("项目\n总投资", "total_investment"),
+    ("总投资（亿元）", "total_investment"),
+    ("完成投资占年计划%", "ytd_completion_rate"),
+    ("完成年度投资计划%", "ytd_completion_rate"),
+    ("投资完成比例", "ytd_completion_rate"),
+    ("1-3月实际形象进度", "physical_progress"),
+    ("目前项目建设形象进度", "physical_progress"),
+    ("项目建设单位", "responsible_unit"),
+    ("建设单位                 及责任人", "responsible_unit"),
+    ("存在问题及建议", "delay_reason"),
+]
+NOT_INVESTMENT = ["开工至上一年度底累计完成投资", "至2009年底累计完成投资（万元）", "本月计划完成投资", "预计开工日期",
+                  "计划完成时间", "截止上年底累计下达计划"]
+FUNDING = [
+    ("累计支付资金（万元）", "spent_amount"),
+    ("已拨付资金", "spent_amount"),
+    ("年初至报告期累计到位资金", "received_amount"),
+    ("年度资金到位", "received_amount"),
+    ("累计到位金额", "received_amount"),
+    ("下达资金（万元）", "allocated_amount"),
+    ("计划下达资金（万元）", "allocated_amount"),
+    ("批复金额（万元）", "allocated_amount"),
+]
+
+
+@pytest.mark.parametrize(("header", "column"), INVESTMENT + [(h, None) for h in NOT_INVESTMENT])
+def test_an_investment_header_is_read_as_what_it_measures(header: str, column: str | None) -> None:
+    mapped, _ = _match(spec_for("investment"), [header])
+    assert [m.spec.name for m in mapped] == ([column] if column else []), header
+
+
+@pytest.mark.parametrize(("header", "column"), FUNDING + [("至上年底累计资金到位", None), ("本次到位金额", None)])
+def test_a_funding_header_is_read_as_what_it_measures(header: str, column: str | None) -> None:
+    mapped, _ = _match(spec_for("funding"), [header])
+    assert [m.spec.name for m in mapped] == ([column] if column else []), header
+
+
+def test_the_upper_row_gives_the_scope_the_lower_row_leaves_out() -> None:
+    spec = spec_for("investment")
+    headers = ["项目名称", "年度计划_节点计划", "年度计划_计划投资（万元）", "2025年_累计完成(亿元)"]
+    mapped, _ = _match(spec, headers)
+    assert {m.spec.name: m.header for m in mapped} == {
+        "project_name": "项目名称", "annual_plan": "年度计划_计划投资（万元）", "ytd_completed": "2025年_累计完成(亿元)"}
+
+
+def test_the_unit_basis_year_and_months_are_kept() -> None:
+    r = read_header("2023年1-9月实际完成投资（万元）")
+    assert (r.text, r.scope, r.year, r.months, r.unit) == ("完成投资", "ytd", 2023, (1, 9), "万元")
+    assert read_header("概算总投资").basis == "budget_estimate"
+    mapped, _ = _match(spec_for("investment"), ["项目名称", "概算总投资(亿元)"])
+    assert (mapped[1].unit, mapped[1].sets) == ("亿元", {"investment_basis": "budget_estimate"})
+    assert normalise_header("总投资\n（万元）") == "总投资"

@@ -1,0 +1,126 @@
+"""Ledgers laid out like real bureau systems' exports (tests/corpus/real_layouts.yaml) load with the
+right figures: each layout's header, as the source wrote it, over rows of known values.
+
+A layout that does not load yet carries its reason (`gap:`) in the corpus; one without a gap must
+load, and one with a gap that now loads fails too, so that the gap is removed. The share that loads
+is printed (`-s`) and must stay at or above FLOOR.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+from ingest.files import ingest_paths
+from ingest.headers import read_header
+from ingest.spec import spec_for
+from tests.workbooks import write_xlsx
+
+CORPUS = Path(__file__).parent / "corpus" / "real_layouts.yaml"
+LAYOUTS: list[dict[str, Any]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["layouts"]
+FILL = {"area": "青溪县", "year": 2025, "month": 3, "prev": 2024}
+FLOOR = 0.75  # share of the corpus that loads with the right figures (raise it as gaps close)
+TO_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}
+
+# amounts consistent with each other, as a real ledger's are (the ingest checks hold them so)
+AMOUNT_BASE = {"total_investment": 9000, "since_start_completed": 5000, "annual_plan": 3000, "ytd_completed": 2000,
+               "period_completed": 300, "allocated_amount": 1000, "received_amount": 800, "spent_amount": 500}
+
+# a value per column kind, as a clerk writes it, and what waterwh must store
+CELLS: dict[str, tuple[object, object]] = {
+    "seq_no": ("{n}", "{n}"),
+    "project_name": ("青石镇{n}号河道整治工程", "青石镇{n}号河道整治工程"),
+    "admin_area": ("青石镇", "青石镇"),
+    "responsible_unit": ("青溪县水利局", "青溪县水利局"),
+    "project_type": ("水利", "水利"),
+    "construction_nature": ("续建", "continuing"),
+    "status": ("是", "under_construction"),
+    "physical_progress": ("60%", Decimal("0.6")),
+    "ytd_completion_rate": ("45.5%", Decimal("0.455")),
+    "start_date": ("2024-05-10", "2024-05-10"),
+    "planned_finish": ("2026-12-31", "2026-12-31"),
+    "allocated_date": ("2025-02-01", "2025-02-01"),
+    "remarks": ("另见附件", "另见附件"),
+    "delay_reason": ("征地未完成", "征地未完成"),
+    "fund_level": ("中央", "central"),
+    "fund_program": ("中央水利发展资金", "中央水利发展资金"),
+    "doc_no": ("青财农〔2025〕{n}号", "青财农〔2025〕{n}号"),
+}
+
+
+def _fill(text: str) -> str:
+    return text.format(**FILL) if isinstance(text, str) else text
+
+
+def _ledger(layout: dict[str, Any], folder: Path) -> tuple[Path, list[dict[str, object]]]:
+    """The layout as a workbook with two data rows, and what each row must load as."""
+    header = [[_fill(h) for h in row] for row in layout["header"]]
+    rows: list[list[object]] = [[_fill(layout["title"])]]
+    if layout.get("unit_line"):
+        rows.append([layout["unit_line"]])
+    rows += header
+    expected = []
+    for n in (1, 2):
+        data: list[object] = []
+        want: dict[str, object] = {}
+        for i, column in enumerate(layout["means"]):
+            header_text = next((r[i] for r in reversed(header) if r[i]), "")
+            if column is None:
+                data.append("—")
+            elif column in CELLS:
+                written, stored = CELLS[column]
+                data.append(written.replace("{n}", str(n)) if isinstance(written, str) else written)
+                want[column] = stored.replace("{n}", str(n)) if isinstance(stored, str) else stored
+            else:  # an amount
+                value = Decimal(AMOUNT_BASE.get(column, 100) + 10 * n + i) + Decimal("0.5")
+                data.append(float(value))
+                unit = read_header(header_text).unit or ("万元" if not layout.get("unit_line") else "万元")
+                want[column] = value * TO_WAN.get(unit, Decimal(1))
+        rows.append(data)
+        expected.append(want)
+    path = write_xlsx(folder / f"{layout['id']}.xlsx", {"Sheet1": rows})
+    return path, expected
+
+
+def _loads(layout: dict[str, Any], folder: Path) -> str | None:
+    """None when the layout loads with the right figures; else what went wrong."""
+    path, expected = _ledger(layout, folder)
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [path])
+    if result.status not in ("loaded", "partial") or not result.sheets:
+        return f"{result.status}: {result.error}"
+    spec = spec_for(layout["type"])
+    if result.sheets[0].ledger_type != spec.ledger_type:
+        return f"read as {result.sheets[0].ledger_type}"
+    columns = [c for c in expected[0] if c != "seq_no"]
+    got = con.execute(f"SELECT {', '.join(columns)} FROM raw.{spec.table} ORDER BY source_row").fetchall()
+    want = [tuple(w[c] for c in columns) for w in expected]
+    got = [tuple(str(v) if hasattr(v, "isoformat") else (Decimal(str(v)) if isinstance(v, float) else v) for v in r)
+           for r in got]
+    if got != want:
+        wrong = {c: (g, w) for r_got, r_want in zip(got, want, strict=False)
+                 for c, g, w in zip(columns, r_got, r_want, strict=True) if g != w}
+        return f"wrong figures (got, want): {wrong}" if len(got) == len(want) else f"rows {got} vs {want}"
+    return None
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=[layout["id"] for layout in LAYOUTS])
+def test_a_real_layout_loads_or_says_why_not(layout: dict[str, Any], tmp_path: Path) -> None:
+    problem = _loads(layout, tmp_path)
+    if layout.get("gap"):
+        assert problem is not None, f"{layout['id']} loads now: remove its gap ({layout['gap']})"
+    else:
+        assert problem is None, f"{layout['id']} ({layout['source']}): {problem}"
+
+
+def test_most_of_the_corpus_loads(tmp_path: Path) -> None:
+    loaded = sum(1 for layout in LAYOUTS if _loads(layout, tmp_path) is None)
+    share = loaded / len(LAYOUTS)
+    print(f"real layouts loaded with the right figures: {loaded}/{len(LAYOUTS)} ({share:.0%})")
+    assert share >= FLOOR
+    assert all(layout.get("source") for layout in LAYOUTS), "every layout says where it was found"
