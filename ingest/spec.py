@@ -139,7 +139,8 @@ class LedgerSpec:
             hits = set(self._exact_index.get(header, ()))  # type: ignore[attr-defined]
             hits.update(i for i in self._patterned if self.columns[i].matches(header))  # type: ignore[attr-defined]
             if not hits and read:
-                hits.update(i for i, c in enumerate(self.columns) if c in self.reading_columns(header))
+                read_as = self.reading_columns(header)
+                hits.update(i for i, c in enumerate(self.columns) if c in read_as)
             if len(cache) > 100_000:  # every cell of the first rows of every sheet passes here
                 cache.clear()
             found = cache[(header, read)] = tuple(self.columns[i] for i in sorted(hits))
@@ -170,11 +171,12 @@ class LedgerSpec:
         if plain:
             return (self.columns[plain[0]],)
         planned = header_words().planned
+        index: dict[str, list[int]] = self._exact_index  # type: ignore[attr-defined]
         for part in (lower, re.split("[及和与]", lower)[0]):
-            for alias, indexes in self._exact_index.items():  # type: ignore[attr-defined]
-                if len(alias) >= 4 and part.endswith(alias) and part != alias and not (
-                        any(w in part[: -len(alias)] for w in planned) and not alias.startswith(planned)):
-                    hits = [self.columns[i] for i in indexes
+            for start in range(1, len(part) - 3):  # the longest alias of 4 characters or more it ends with
+                alias = part[start:]
+                if alias in index and not (any(w in part[:start] for w in planned) and not alias.startswith(planned)):
+                    hits = [self.columns[i] for i in index[alias]
                             if self.columns[i].reads_as is None and self.columns[i].type != "amount"]
                     if hits:
                         return (hits[0],)
