@@ -33,7 +33,7 @@ FUND_LEVEL = ["central", "provincial", "city", "county", "social_capital", "loan
 EVENT_TYPE = ["allocated", "received", "spent", "drawdown"]
 DELAY = ["FUNDING", "DESIGN", "LAND", "DEMOLITION", "RESETTLEMENT", "PREWORK_APPROVAL", "CONSTRUCTION_MGMT", "SEASON",
          "OTHER"]
-CHIEF_LEVEL = ["province", "city", "county", "township", "village"]
+CHIEF_LEVEL = ["province", "city", "county", "township", "village", "unknown"]
 HANDLING = ["closed", "in_progress", "open"]
 CATEGORY = ["occupation", "extraction", "dumping", "construction"]
 DIRECTION = ["higher_better", "lower_better"]

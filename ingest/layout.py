@@ -112,6 +112,9 @@ def _match(spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], li
             unmapped.append((idx, header))
             continue
         col, cand = hit
+        if not _same_unit(col, header):
+            unmapped.append((idx, header))  # "里程（m）" is no distance in km: listed unread, not misread
+            continue
         used.add(col.name)
         unit = unit_in_header(header.split("_")[-1]) or unit_in_header(header.split("_")[0])
         if unit is None and col.type == "amount":  # "（万元）" inside the header, not at its end
@@ -119,6 +122,19 @@ def _match(spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], li
         sets = dict(col.alias_sets.get(cand, {})) or spec.basis_sets(cand, col)
         mapped.append(MappedColumn(idx, col, header, unit, sets))
     return mapped, unmapped
+
+
+# Spellings of the units quantities (not money: see ingest/cells.py) are kept in, after NFKC.
+_UNIT_SPELLINGS = {"km": {"km", "公里", "千米"}, "分钟": {"分钟", "min"}}
+_BRACKETED = re.compile(r"[(\[]\s*(?:单位[:：])?\s*([^()\[\]]+?)\s*[)\]]\s*$")
+
+
+def _same_unit(column: ColumnSpec, header: str) -> bool:
+    """False when a quantity's header states a unit other than the column's ("里程（m）" for km)."""
+    if column.type == "amount" or column.unit not in _UNIT_SPELLINGS:
+        return True
+    m = _BRACKETED.search(nfkc(header.split("_")[-1]))
+    return m is None or m.group(1) in _UNIT_SPELLINGS[column.unit]
 
 
 def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:

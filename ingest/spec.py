@@ -239,6 +239,9 @@ def normalise_header(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
     t = _WS.sub("", t)
     t = re.sub(r"[(\[]?(单位:)?(万元|亿元|元|%|万m3|m3|km|公里|个|处|次|件)[)\]]?$", "", t)
+    # units only ever written in brackets ("巡查距离（千米）", "历时（min）"): bare, they would be words
+    t = re.sub(r"[(\[](单位:)?(千米|米|m|分钟|min|小时|h|人|人次|名|项|起|万方|万立方米|mg/L|mg/l|亩|公顷)[)\]]$",
+               "", t)
     return t.replace("（", "(").replace("）", ")")
 
 

@@ -57,13 +57,13 @@ FUNDING = [
 ]
 
 
-@pytest.mark.parametrize(("header", "column"), INVESTMENT + [(h, None) for h in NOT_INVESTMENT])
+@pytest.mark.parametrize(("header", "column"), [*INVESTMENT, *[(h, None) for h in NOT_INVESTMENT]])
 def test_an_investment_header_is_read_as_what_it_measures(header: str, column: str | None) -> None:
     mapped, _ = _match(spec_for("investment"), [header])
     assert [m.spec.name for m in mapped] == ([column] if column else []), header
 
 
-@pytest.mark.parametrize(("header", "column"), FUNDING + [("至上年底累计资金到位", None), ("本次到位金额", None)])
+@pytest.mark.parametrize(("header", "column"), [*FUNDING, ("至上年底累计资金到位", None), ("本次到位金额", None)])
 def test_a_funding_header_is_read_as_what_it_measures(header: str, column: str | None) -> None:
     mapped, _ = _match(spec_for("funding"), [header])
     assert [m.spec.name for m in mapped] == ([column] if column else []), header
@@ -73,8 +73,9 @@ def test_the_upper_row_gives_the_scope_the_lower_row_leaves_out() -> None:
     spec = spec_for("investment")
     headers = ["项目名称", "年度计划_节点计划", "年度计划_计划投资（万元）", "2025年_累计完成(亿元)"]
     mapped, _ = _match(spec, headers)
-    assert {m.spec.name: m.header for m in mapped} == {
-        "project_name": "项目名称", "annual_plan": "年度计划_计划投资（万元）", "ytd_completed": "2025年_累计完成(亿元)"}
+    assert {m.spec.name: m.header for m in mapped} == {"project_name": "项目名称",
+                                                       "annual_plan": "年度计划_计划投资（万元）",
+                                                       "ytd_completed": "2025年_累计完成(亿元)"}
 
 
 def test_the_unit_basis_year_and_months_are_kept() -> None:
@@ -84,3 +85,13 @@ def test_the_unit_basis_year_and_months_are_kept() -> None:
     mapped, _ = _match(spec_for("investment"), ["项目名称", "概算总投资(亿元)"])
     assert (mapped[1].unit, mapped[1].sets) == ("亿元", {"investment_basis": "budget_estimate"})
     assert normalise_header("总投资\n（万元）") == "总投资"
+
+
+def test_a_quantity_in_another_unit_is_left_unread_not_misread() -> None:
+    """"里程（m）" in metres is no distance in km, "巡河时长(小时)" no duration in minutes: both are
+    listed unread (with a suggestion), never stored 1000 or 60 times off."""
+    headers = ["河长姓名", "里程（m）", "巡河时长(小时)", "巡查距离（千米）", "历时（min）"]
+    mapped, unmapped = _match(spec_for("patrol"), headers)
+    assert {m.spec.name: m.header for m in mapped} == {
+        "chief_name": "河长姓名", "distance_km": "巡查距离（千米）", "duration_min": "历时（min）"}
+    assert [h for _, h in unmapped] == ["里程（m）", "巡河时长(小时)"]

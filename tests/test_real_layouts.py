@@ -50,6 +50,21 @@ CELLS: dict[str, tuple[object, object]] = {
     "fund_level": ("中央", "central"),
     "fund_program": ("中央水利发展资金", "中央水利发展资金"),
     "doc_no": ("青财农〔2025〕{n}号", "青财农〔2025〕{n}号"),
+    "patrol_date": ("2025-03-0{n}", "2025-03-0{n}"),
+    "found_date": ("2025-03-0{n}", "2025-03-0{n}"),
+    "chief_name": ("张{n}", "张{n}"),
+    "chief_level": ("乡镇级", "township"),
+    "river_name": ("青溪河", "青溪河"),
+    "segment": ("城关段", "城关段"),
+    "issues_found": ("2", 2),
+    "duration_min": ("45", 45),
+    "distance_km": ("3.5", Decimal("3.5")),
+    "issue_id": ("QSL-2025-00{n}", "QSL-2025-00{n}"),
+    "category": ("乱堆", "dumping"),
+    "rectify_status": ("已整改", "closed"),
+    "source": ("巡河发现", "巡河发现"),
+    "case_no": ("青水立〔2025〕{n}号", "青水立〔2025〕{n}号"),
+    "violation_type": ("非法采砂", "非法采砂"),
 }
 
 
@@ -79,7 +94,7 @@ def _ledger(layout: dict[str, Any], folder: Path) -> tuple[Path, list[dict[str, 
             else:  # an amount
                 value = Decimal(AMOUNT_BASE.get(column, 100) + 10 * n + i) + Decimal("0.5")
                 data.append(float(value))
-                unit = read_header(header_text).unit or ("万元" if not layout.get("unit_line") else "万元")
+                unit = read_header(header_text).unit or "万元"  # (every unit_line of the corpus says 万元)
                 want[column] = value * TO_WAN.get(unit, Decimal(1))
         rows.append(data)
         expected.append(want)

@@ -39,6 +39,7 @@ ranked as (
 
 select
     ranked.issue_id,
+    ranked.is_issue_id_stated,
     case when ranked.river_name is not null then {{ surrogate_key(['ranked.river_name']) }} end as river_key,
     area_names.area_code,
     ranked.category,

@@ -13,6 +13,7 @@ river_issues as (
 select
     -- keys
     issue_id,
+    is_issue_id_stated,
     river_key,
     area_code,
 

@@ -15,7 +15,8 @@ renamed as (
         -- identifiers and attributes
         {{ clean_text('seq_no') }} as seq_no,
         {{ clean_name('chief_name') }} as chief_name,
-        chief_level,
+        -- a patrol log without a level column: unknown (未注明), never guessed
+        coalesce(chief_level, 'unknown') as chief_level,
         {{ clean_name('river_name') }} as river_name,
         {{ clean_text('segment') }} as segment,
         {{ clean_name('admin_area') }} as area_name,

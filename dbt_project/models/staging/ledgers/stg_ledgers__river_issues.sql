@@ -14,7 +14,13 @@ renamed as (
 
         -- identifiers and attributes
         {{ clean_text('seq_no') }} as seq_no,
-        {{ clean_name('issue_id') }} as issue_id,
+        -- a list without 问题编号 (many 清四乱 lists have none): the issue is its river, date, type and
+        -- description, so a key made from them finds it again in the next month's list
+        coalesce(
+            {{ clean_name('issue_id') }},
+            'H' || left({{ surrogate_key(['river_name', 'found_date', 'category', 'remarks']) }}, 12)
+        ) as issue_id,
+        {{ clean_name('issue_id') }} is not null as is_issue_id_stated,
         found_date,
         {{ clean_name('river_name') }} as river_name,
         {{ clean_name('admin_area') }} as area_name,
