@@ -89,7 +89,9 @@ def raw_suites() -> list[Suite]:
     out = []
     for spec in load_specs():
         exps: list[Any] = [_err(E.ExpectColumnValuesToNotBeNull(column=c)) for c in LINEAGE]
-        exps.append(_err(E.ExpectCompoundColumnsToBeUnique(column_list=["load_id", "source_sheet", "source_row"])))
+        # a row of the sheet is a row of the table; a wide sheet's row is one per indicator column
+        cell = ["load_id", "source_sheet", "source_row", *([spec.wide["name"]] if spec.wide else [])]
+        exps.append(_err(E.ExpectCompoundColumnsToBeUnique(column_list=cell)))
         for c in spec.columns:
             if c.not_null:
                 exps.append(_err(E.ExpectColumnValuesToNotBeNull(column=c.name)))

@@ -20,6 +20,7 @@ from ingest.schema import AUDIT_TABLES, ensure_schema
 from ingest.spec import LedgerSpec, load_specs
 from ingest.sql_parsers import install_macros
 from ingest.versions import CORRECTION, Version, record_versions
+from ingest.wide import detect_wide, unpivot
 
 ANNOTATED_SUFFIX = ".检查标注.xlsx"  # written by `waterwh check` next to the clerk's file
 
@@ -245,13 +246,19 @@ def _read(
         result.sheets.append(sr)
         try:
             layout = detect_layout(head, specs, layouts)
-        except NotALedger as exc:
-            sr.note = f"不是台账，已跳过（{exc}）"
-            sr.error = str(exc)  # an error only if no sheet of the file is a ledger (_finish_files)
-            continue
         except LayoutError as exc:
-            sr.error = str(exc)
-            continue
+            wide = next((w for spec in specs if (w := detect_wide(head, spec)) is not None), None)
+            if wide is None:
+                if isinstance(exc, NotALedger):
+                    sr.note = f"不是台账，已跳过（{exc}）"
+                sr.error = str(exc)  # a note's error counts only if no sheet of the file is a ledger
+                continue
+            # one column per indicator: read as the long form, each value from its own cell
+            sheet = unpivot(sheet, wide)
+            layout = detect_layout(sheet.head(wide.header_row + 1), specs, layouts)
+            layout.unmapped_headers = [(-1, h) for h in wide.unread]
+            sr.read_as = (f"宽表：每行一个地区、每列一个指标，已按 {len(wide.indicators)} 个指标逐格读取"
+                       f"（{'、'.join(i.name for i in wide.indicators[:6])}{'…' if len(wide.indicators) > 6 else ''}）")
         sr.ledger_type = layout.spec.ledger_type
         if sheet.hidden:  # a copy kept out of sight (last month's, a draft) would count twice
             sr.error = "隐藏的工作表，未入库（以可见的工作表为准；如需报送，请取消隐藏后重新报送）"

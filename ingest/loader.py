@@ -70,6 +70,7 @@ class SheetResult:
     error: str | None = None
     # A sheet that is not a ledger at all (填表说明) in a workbook that has one: skipped, said so.
     note: str | None = None
+    read_as: str | None = None  # how a sheet not in the long form was read (a wide sheet: ingest/wide.py)
     ledger_key: str | None = None
     recognised: list[tuple[str, str, str | None]] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
@@ -198,6 +199,9 @@ class BatchLoader:
         self.layout = items[0].layout  # all items share its signature
         self.spec: LedgerSpec = self.layout.spec
         self.as_read = {}
+        # for sheets rebuilt from a wide one: per column, the spreadsheet column and header of each
+        # row of the batch's source (see _source); empty for a batch of plain sheets
+        self.origin: dict[int, tuple[np.ndarray, list[str]]] = {}
 
     # ---- stage 1: normalise and classify rows (Arrow and numpy) -------------------------
     def classify(self, cells: Cells) -> pa.Table:
@@ -652,9 +656,20 @@ class BatchLoader:
                 t = t.append_column(f"c{c}", pa.nulls(t.num_rows, pa.string()))
             parts.append(t)
             sheets.append(np.full(t.num_rows, i, dtype=np.int32))
-            rows.append(np.arange(start + 1, start + 1 + t.num_rows, dtype=np.int32))  # spreadsheet rows
+            numbers = it.sheet.row_numbers
+            rows.append(numbers[start:] if numbers is not None  # a rebuilt sheet's rows are its source's
+                        else np.arange(start + 1, start + 1 + t.num_rows, dtype=np.int32))  # spreadsheet rows
         src = pa.concat_tables(parts)
         sheet_of = np.concatenate(sheets)
+        if any(it.sheet.origin for it in self.items):
+            for c in range(width):
+                letters, headers = [], []
+                for it, t in zip(self.items, parts, strict=True):
+                    start = it.layout.header_last + 1
+                    got = (it.sheet.origin or {}).get(c)
+                    letters.append(got[0][start:] if got else np.full(t.num_rows, c, dtype=np.int32))
+                    headers += got[1][start:] if got else [""] * t.num_rows
+                self.origin[c] = (np.concatenate(letters), headers)
         cells = Cells([], [], np.zeros(len(sheet_of), dtype=bool))
         dates = {m.index for m in self.layout.columns if m.spec.type == "date"}
         for i in range(width):
@@ -816,13 +831,14 @@ class BatchLoader:
             n = len(at)
             raw = (pc.take(src.column(f"c{m.index}"), pc.take(index, at)) if m
                    else pa.nulls(n, pa.string()))
+            letters, headers = self._cells_of(m, pc.take(index, at).to_numpy(), name)
             parts.append(pa.table({
                 "__sheet": pc.take(sheet, at), "__row": pc.take(row, at),
                 "column_name": pa.array([name] * n, pa.string()),
-                "header": pa.array([m.header if m else name] * n, pa.string()),
+                "header": pa.array(headers, pa.string()),
                 "raw_value": raw, "reason": pc.take(reason, at),
                 "action": pa.array(np.where(rejected[problem], "row_rejected", "cell_nulled"), pa.string()),
-                "letter": pa.array([column_letter(m.index) if m else None] * n, pa.string()),
+                "letter": pa.array(letters, pa.string()),
             }))
         for i, it in enumerate(self.items):
             it.result.cell_issues = int(nulled[i])
@@ -840,17 +856,30 @@ class BatchLoader:
         finally:
             self.con.unregister("quarantine_src")
 
+    def _cells_of(self, m: MappedColumn | None, positions: np.ndarray, name: str) -> tuple[list, list]:
+        """The spreadsheet column letter and header of column `m`'s cells at source `positions`:
+        its own, or, for a sheet rebuilt from a wide one, each cell's own."""
+        n = len(positions)
+        if m is None:
+            return [None] * n, [name] * n
+        if m.index not in self.origin:
+            return [column_letter(m.index)] * n, [m.header] * n
+        columns, headers = self.origin[m.index]
+        return ([column_letter(int(columns[p])) for p in positions],
+                [headers[p] or m.header for p in positions])
+
     def _cleaned_cells(self, src: pa.Table, index: int, rows: np.ndarray, read: list[str]) -> pa.Table:
         m = next(m for m in self.layout.columns if m.index == index)
         at, n = pa.array(rows), len(rows)
+        letters, headers = self._cells_of(m, np.asarray(rows), m.header)
         shown = [CONTROLS.sub(lambda c: f"\\x{ord(c.group(0)):02x}", v) for v in read]
         return pa.table({
             "__sheet": pc.take(src.column("__sheet"), at), "__row": pc.take(src.column("__row"), at),
             "column_name": pa.array([m.spec.name] * n, pa.string()),
-            "header": pa.array([m.header] * n, pa.string()), "raw_value": pa.array(shown, pa.string()),
+            "header": pa.array(headers, pa.string()), "raw_value": pa.array(shown, pa.string()),
             "reason": pa.array(["含不可见的控制字符（如 \\x00，多见于系统导出的文件），已删除后入库"] * n, pa.string()),
             "action": pa.array(["cell_cleaned"] * n, pa.string()),
-            "letter": pa.array([column_letter(index)] * n, pa.string()),
+            "letter": pa.array(letters, pa.string()),
         })
 
     def _reported_totals(self) -> None:

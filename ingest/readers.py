@@ -50,6 +50,10 @@ class Sheet:
     table: pa.Table  # string columns c0..cN: column i is spreadsheet column i + 1 (A), row i is row i + 1
     percent: PercentCells = field(default_factory=dict)  # numeric cells Excel shows as percentages
     hidden: bool = False  # a hidden sheet: not what the clerk sends (an old copy, a list for drop-downs)
+    # a sheet rebuilt from another (ingest/wide.py): the spreadsheet row of each table row, and per
+    # column the spreadsheet column and header each cell came from
+    row_numbers: np.ndarray | None = None
+    origin: dict[int, tuple[np.ndarray, list[str]]] | None = None
 
     @property
     def height(self) -> int:
@@ -65,7 +69,7 @@ class Sheet:
             if rows and c < table.num_columns:
                 stored = table.column(c).take(pa.array(rows)).to_pylist()
                 table = _set_cells(table, c, {r: _as_percent(v) for r, v in zip(rows, stored, strict=True)})
-        return Sheet(self.name, table, self.percent, self.hidden)
+        return Sheet(self.name, table, self.percent, self.hidden, self.row_numbers, self.origin)
 
     def head(self, n: int) -> list[list[str]]:
         part = self.table.slice(0, n).to_pylist()

@@ -116,6 +116,8 @@ class LedgerSpec:
     # a sheet is this ledger only with one of these columns as well as the required ones: what it
     # reports (an amount, a count), beside what it reports on (the required identity)
     evidence: tuple[str, ...] = ()
+    # a wide form of this ledger (one column per indicator): which columns its cells go to (ingest/wide.py)
+    wide: dict | None = None
 
     def __post_init__(self) -> None:
         # Header matching runs for every row × spec while scanning a sheet: index the aliases once.
@@ -253,7 +255,9 @@ class SpecError(ValueError):
 # error naming file and line rather than a setting silently ignored.
 _COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "alias_sets", "qualified",
                 "derived", "min", "from_cells", "reads_as", "context"}
-_SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures"}
+_SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures", "wide"}
+_WIDE_KEYS = {"key", "name", "unit", "value", "target", "period", "target_words", "period_words", "compare_words",
+              "skip_words"}
 _READS_AS_KEYS = {"measure", "scope", "basis_to"}
 SCOPES = {"period", "ytd", "months", "cumulative", "before_year", "year", "none"}
 _ROWS_KEYS = {"identity", "label_columns", "group_row", "group_target", "group_is_subtotal", "fill_down", "evidence"}
@@ -296,6 +300,8 @@ def _validate(path: Path, text: str, local: bool) -> None:
                 _check_keys(path, keys["reads_as"], _READS_AS_KEYS, "reads_as")
     if "rows" in top:
         _check_keys(path, top["rows"], _ROWS_KEYS, "rows")
+    if "wide" in top:
+        _check_keys(path, top["wide"], _WIDE_KEYS, "wide")
     for check in getattr(top.get("checks"), "value", []) or []:
         _check_keys(path, check, _CHECK_KEYS, "checks")
 
@@ -355,7 +361,18 @@ def _load(path: Path) -> LedgerSpec:
         checks=checks,
         measures=_measure_words(doc.get("measures") or {}),
         evidence=tuple(rows.get("evidence", [])),
+        wide=_wide(path, doc),
     )
+
+
+def _wide(path: Path, doc: dict) -> dict | None:
+    wide = doc.get("wide")
+    if wide is None:
+        return None
+    for key in ("key", "name", "unit", "value", "target", "period"):
+        if wide.get(key) not in doc["columns"]:
+            raise SpecError(f"{path}：wide.{key} 应是本台账的一列，实为「{wide.get(key)}」")
+    return {**wide, "period_words": [normalise_header(w) for w in wide.get("period_words", [])]}
 
 
 def _measure_words(measures: dict[str, list[str]]) -> dict[str, str]:

@@ -102,8 +102,45 @@ def _ledger(layout: dict[str, Any], folder: Path) -> tuple[Path, list[dict[str, 
     return path, expected
 
 
+def _wide_ledger(layout: dict[str, Any], folder: Path) -> tuple[Path, list[tuple]]:
+    """A wide layout as a workbook: two areas, a number in every indicator and target column; and
+    the long rows it must load as: (area, indicator name as headed, actual, target)."""
+    header = [_fill(h) for h in layout["header"][-1]]
+    rows: list[list[object]] = [[_fill(layout["title"])], header]
+    expected = []
+    for n, area in enumerate(("城关镇", "青石镇"), start=1):
+        row: list[object] = []
+        for i, kind in enumerate(layout["means"]):
+            row.append({"key": area, "period": str(FILL["year"]), "seq_no": str(n),
+                        "indicator": 10 * n + i + 0.5, "target": 10 * n + i + 0.25}.get(kind or "", "说明"))
+        rows.append(row)
+        for i, kind in enumerate(layout["means"]):
+            if kind == "indicator":
+                has_target = i + 1 < len(layout["means"]) and layout["means"][i + 1] == "target"
+                expected.append((area, i, row[i], row[i + 1] if has_target else None))
+    return write_xlsx(folder / f"{layout['id']}.xlsx", {"Sheet1": rows}), expected
+
+
+def _wide_loads(layout: dict[str, Any], folder: Path) -> str | None:
+    path, expected = _wide_ledger(layout, folder)
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [path])
+    if result.status not in ("loaded", "partial") or not result.sheets or result.sheets[0].ledger_type != "indicator":
+        return f"{result.status}: {result.error}"
+    got = con.execute("SELECT admin_area, actual_value, target_value FROM raw.indicator_ledger "
+                      "ORDER BY source_row, actual_value").fetchall()
+    want = sorted(((a, v, t) for a, _, v, t in expected), key=lambda r: (r[0] != "城关镇", r[1]))
+    names = con.execute("SELECT count(DISTINCT indicator_name), count(*) FILTER (WHERE indicator_name IS NULL) "
+                        "FROM raw.indicator_ledger").fetchone()
+    if names != (len(expected) // 2, 0):
+        return f"indicator names: {names} for {len(expected) // 2} indicator columns"
+    return None if got == want else f"wrong figures: {got} vs {want}"
+
+
 def _loads(layout: dict[str, Any], folder: Path) -> str | None:
     """None when the layout loads with the right figures; else what went wrong."""
+    if layout.get("wide"):
+        return _wide_loads(layout, folder)
     path, expected = _ledger(layout, folder)
     con = duckdb.connect(":memory:")
     [result] = ingest_paths(con, [path])

@@ -69,6 +69,8 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
             f"共 {s.rows_read} 行：有效 {s.rows_loaded}，隔离 {s.rows_quarantined}，跳过 {s.rows_skipped}"
             f"（其中合计/小计 {s.rows_subtotal}）"
         )
+        if s.read_as:
+            console.print(f"  {escape(s.read_as)}")
         t = Table(title="识别的列")
         for c in ("表头（原文）", "识别为", "字段", "单位"):
             t.add_column(c)

@@ -101,12 +101,12 @@ converted as (
         case when to_wan_factor is not null then '万元' else unit_reported end as unit_normalised,
         case
             when to_wan_factor is not null then round(target_value * to_wan_factor, 6)
-            when unit_reported = '%' and target_value > 1 then round(target_value / 100, 6)
+            when unit_reported = '%' and abs(target_value) > 1 then round(target_value / 100, 6)
             else target_value
         end as target_value_normalised,
         case
             when to_wan_factor is not null then round(actual_value * to_wan_factor, 6)
-            when unit_reported = '%' and actual_value > 1 then round(actual_value / 100, 6)
+            when unit_reported = '%' and abs(actual_value) > 1 then round(actual_value / 100, 6)
             else actual_value
         end as actual_value_normalised
     from with_units
@@ -130,7 +130,8 @@ ranked as (
 
 select
     -- keys
-    {{ surrogate_key(['load_id', 'source_sheet', 'source_row']) }} as indicator_value_key,
+    -- a wide sheet (one column per indicator) holds several values in one spreadsheet row
+    {{ surrogate_key(['load_id', 'source_sheet', 'source_row', 'ranked.indicator_name']) }} as indicator_value_key,
     indicator_code,
     {{ surrogate_key(['stat_period_start', 'stat_period_end', "coalesce(stat_period_type, 'unknown')"]) }} as period_key,
     area_code,
