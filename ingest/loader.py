@@ -42,7 +42,7 @@ from waterwh.config import UNIT_TO_WAN
 # Row tests of stage 1 (`classify`), on normalised text. `[\t\n\f\r ]` is what `\s` meant when
 # they were DuckDB regular expressions (RE2); Python's `\s` matches more.
 _FOOTNOTE_WORDS = ("注", "说明", "备注[:：]", "填报人", "填表人", "审核人", "制表人", "填报单位", "联系人", "负责人",
-                   "单位负责人")
+                   "单位负责人", "填表说明", "填报说明", "附注", "数据来源", "资料来源", "制表")
 FOOTNOTE_START = re.compile("(" + "|".join(_FOOTNOTE_WORDS) + ")")  # at the start of a row's first filled cell
 FOOTNOTE_CODES = np.array(sorted({code_of(w[0]) for w in _FOOTNOTE_WORDS}), dtype=np.uint32)
 TOTALISH = re.compile(r"[合总小][\t\n\f\r ]*计|^[\t\n\f\r ]*其中")  # in a row's label cells
@@ -240,6 +240,7 @@ class BatchLoader:
                     kind[i] = (TOTAL if TOTAL_WORDS.search(label)
                                else SUBTOTAL if SUBTOTAL_WORDS.search(label) else BREAKDOWN)
         kind[hits >= 2] = HEADER
+        kind[self._column_numbers(text, n)] = HEADER  # "1 2 3 …" under the header: the columns' numbers
         kind[~cells.filled] = BLANK
         named = np.flatnonzero((kind >= TOTAL) & (kind <= GROUP))  # label_text: reported totals
         label_of |= self._labels(labels, np.setdiff1d(named, np.fromiter(label_of, int, len(label_of))))
@@ -280,8 +281,26 @@ class BatchLoader:
             out[maybe] = [FOOTNOTE_START.match(v) is not None for v in first.take(pa.array(maybe)).to_pylist()]
         return out
 
+    def _column_numbers(self, text: list[pa.Array], n: int) -> np.ndarray:
+        """Rows that number the columns (1, 2, 3 … left to right, at least three): templates put
+        one under the header; it is no data row."""
+        out = np.zeros(n, dtype=bool)
+        columns = sorted(m.index for m in self.layout.columns)
+        if len(columns) < 3:
+            return out
+        first = text[columns[0]]
+        maybe = np.flatnonzero(pc.fill_null(pc.equal(first, "1"), False).to_numpy(zero_copy_only=False))
+        for i in maybe:
+            cells = [text[c][int(i)].as_py() for c in columns]
+            numbers = [v for v in cells if v is not None]
+            out[i] = (len(numbers) >= 3 and all(v.isdigit() for v in numbers)
+                      and [int(v) for v in numbers] == list(range(1, len(numbers) + 1)))
+        return out
+
     def _group_rows(self, text: list[pa.Array], n: int) -> np.ndarray:
-        """Group rows (大项): a label and no sequence number, or a Chinese-numeral one (一、, (二))."""
+        """Group rows (大项): a label and no sequence number, or a Chinese-numeral one (一、, (二)).
+        In a sheet that numbers its groups only (一、二 …) and none of its items, a row without a
+        number is an item, not a group."""
         g, L = self.spec.group_row, self.layout
         out = np.zeros(n, dtype=bool)
         if not (g and L.mapped(g["label"]) and L.mapped(g["when_empty"])):
@@ -290,9 +309,20 @@ class BatchLoader:
         seq = text[L.mapped(g["when_empty"]).index]
         given = pc.is_valid(seq).to_numpy(zero_copy_only=False)
         maybe = np.flatnonzero(out & given & np.isin(first_bytes(seq) >> 16, NUMERAL_LEADS))
-        out &= ~given
+        unnumbered = out & ~given
+        out = unnumbered.copy()
         if len(maybe):
             out[maybe] = [NUMERAL_SEQ.fullmatch(v) is not None for v in seq.take(pa.array(maybe)).to_pylist()]
+            numeral = np.zeros(n, dtype=bool)
+            numeral[maybe] = out[maybe]
+            # an item's number starts with a digit (1, 1.2, 1●); a 合计 or a note in the column, or the row numbering
+            # the columns is none
+            digits = pc.fill_null(pc.match_substring_regex(seq, "^[(]?[0-9]"), False).to_numpy(zero_copy_only=False)
+            numbered_items = given & ~numeral & digits & ~self._column_numbers(text, n)
+            for sheet in np.unique(self.sheet_of):  # per sheet: groups numbered, items not
+                rows = self.sheet_of == sheet
+                if numeral[rows].any() and not numbered_items[rows].any():
+                    out[rows & unnumbered] = False
         return out
 
     def row_kinds(self, stage1: pa.Table, sheet_of: np.ndarray,
@@ -620,6 +650,7 @@ class BatchLoader:
         con = self.con
         width = max(it.sheet.table.num_columns for it in self.items)
         src, sheet_of, cells = self._source(width)
+        self.sheet_of = sheet_of
         meta = pa.Table.from_pylist([self._meta_row(it, i) for i, it in enumerate(self.items)],
                                     schema=pa.schema(META_COLUMNS))
         con.register("batch_meta_src", meta)

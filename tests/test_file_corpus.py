@@ -478,3 +478,27 @@ def test_a_crlf_csv_with_a_blank_line_read_by_duckdb_keeps_its_rows(tmp_path: Pa
     finally:
         readers.SMALL_CSV = original
     assert sheet.table.column("c0").to_pylist() == [None, "1", "—"]
+
+
+def test_rows_as_real_templates_lay_them_out(tmp_path: Path) -> None:
+    """A column-number row under the header, 序号 on the group rows only (一、二) and none on the
+    projects under them, a 合计 row right under the header counting projects as text, and a
+    填表说明 block after the data: the projects load, nothing else does, nothing is quarantined."""
+    from tests.workbooks import INVESTMENT_HEADER
+
+    rows = [[TITLE], INVESTMENT_HEADER, [str(i) for i in range(1, len(INVESTMENT_HEADER) + 1)],
+            ["合计", "3个", "", "", "", 3000, 1200, 60, 300, 900, "", ""],
+            ["一", "城关镇", "", "", "", 2000, 800, 40, 200, 600, "", ""],
+            ["", "城关镇堤防工程", "城关镇", "新建", "县重点", 1000, 400, 20, 100, 300, "在建", ""],
+            ["", "城关镇泵站工程", "城关镇", "新建", "县重点", 1000, 400, 20, 100, 300, "在建", ""],
+            ["二", "青石镇", "", "", "", 1000, 400, 20, 100, 300, "", ""],
+            ["", "青石镇水库工程", "青石镇", "续建", "县重点", 1000, 400, 20, 100, 300, "在建", ""],
+            ["填表说明：1.金额单位万元；2.本表每月5日前报送。"], ["填表人：张三    审核人：李四"]]
+    path = xlsx("模板.xlsx", {"S": rows})(tmp_path)
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [path])
+    assert result.status == "loaded", result.error
+    got = con.execute("SELECT source_row, project_name, parent_project FROM raw.investment_ledger "
+                      "ORDER BY source_row").fetchall()
+    assert got == [(6, "城关镇堤防工程", "城关镇"), (7, "城关镇泵站工程", "城关镇"), (9, "青石镇水库工程", "青石镇")]
+    assert con.execute("SELECT count(*) FROM audit.quarantine").fetchone() == (0,)
