@@ -268,6 +268,11 @@ def _read(
             sr.error = "只有表头，没有数据行（空白模板？），请填写后重新报送"
             continue
         sr.recognised = [(m.spec.name, m.header, m.unit) for m in layout.columns]
+        for column in layout.spec.columns:  # a column the sheet splits in parts: their sum, said so
+            parts = [layout.mapped(p) for p in column.sum_of]
+            if parts and all(parts) and not layout.mapped(column.name):
+                sr.read_as = (f"{column.aliases[0]} = " + " + ".join(f"「{m.header}」" for m in parts if m)
+                              + "（台账未单列，相加得出）")
         sr.unmapped = [h for _, h in layout.unmapped_headers]
         try:
             sr.period = period or find_period(layout.title, sheet.name, path.stem, [m.header for m in layout.columns])

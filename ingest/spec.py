@@ -38,6 +38,8 @@ class ColumnSpec:
     # the spec's measure key, the scopes that fit (None: the header names none), and the column a
     # basis word ("概算总投资") is written to
     reads_as: tuple[str, tuple[str | None, ...], str | None] | None = None
+    # a ledger may split this column in parts (至上年底累计 + 本年累计): their sum stands in for it
+    sum_of: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Normalised once here: header matching runs for every row × spec × column while scanning.
@@ -254,7 +256,7 @@ class SpecError(ValueError):
 # The keys a spec file may use, per level ("*" a name of the author's choosing); a misspelt key is an
 # error naming file and line rather than a setting silently ignored.
 _COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "alias_sets", "qualified",
-                "derived", "min", "from_cells", "reads_as", "context"}
+                "derived", "min", "from_cells", "reads_as", "context", "sum_of"}
 _SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures", "wide"}
 _WIDE_KEYS = {"key", "name", "unit", "value", "target", "period", "target_words", "period_words", "compare_words",
               "skip_words"}
@@ -329,6 +331,7 @@ def _load(path: Path) -> LedgerSpec:
                 min=c.get("min"),
                 from_cells=tuple(c.get("from_cells", ())),
                 reads_as=_reads_as(path, name, c.get("reads_as"), doc.get("measures") or {}),
+                sum_of=tuple(c.get("sum_of", ())),
             )
         )
         if any(f not in doc["columns"] for f in c.get("from_cells", ())):

@@ -79,3 +79,13 @@ def test_a_sheet_with_one_known_header_says_so(tmp_path: Path) -> None:
     res = runner.invoke(app, ["check", str(f)])
     assert "只认出一个表头「项目名称」" in res.output, res.output
     assert "没有找到任何已知的表头" not in res.output
+
+
+def test_a_measure_split_in_two_columns_is_summed_saying_so(tmp_path: Path) -> None:
+    header = ["序号", "项目名称", "所在乡镇", "总投资(万元)", "开工至上年底累计完成投资(万元)", "2025年计划投资(万元)",
+              "2025年1-3月完成投资(万元)"]
+    row = ["1", "城关镇堤防工程", "城关镇", 9000, 4000, 3000, 800]
+    f = write_xlsx(tmp_path / "分列.xlsx", {"S": [[TITLE], header, row]})
+    res = runner.invoke(app, ["check", str(f)])
+    assert res.exit_code == 0, res.output
+    assert "开工以来累计完成 = 「开工至上年底累计完成投资(万元)」 + 「2025年1-3月完成投资(万元)」" in res.output

@@ -37,14 +37,16 @@ INVESTMENT = [
     ("完成投资占年计划%", "ytd_completion_rate"),
     ("完成年度投资计划%", "ytd_completion_rate"),
     ("投资完成比例", "ytd_completion_rate"),
+    ("开工至上一年度底累计完成投资", "before_year_completed"),
+    ("至2009年底累计完成投资（万元）", "before_year_completed"),
+    ("到上年底累计完成投资（万元）", "before_year_completed"),
     ("1-3月实际形象进度", "physical_progress"),
     ("目前项目建设形象进度", "physical_progress"),
     ("项目建设单位", "responsible_unit"),
     ("建设单位                 及责任人", "responsible_unit"),
     ("存在问题及建议", "delay_reason"),
 ]
-NOT_INVESTMENT = ["开工至上一年度底累计完成投资", "至2009年底累计完成投资（万元）", "本月计划完成投资", "预计开工日期",
-                  "计划完成时间", "截止上年底累计下达计划"]
+NOT_INVESTMENT = ["本月计划完成投资", "预计开工日期", "计划完成时间", "截止上年底累计下达计划"]
 FUNDING = [
     ("累计支付资金（万元）", "spent_amount"),
     ("已拨付资金", "spent_amount"),

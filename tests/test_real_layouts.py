@@ -28,8 +28,9 @@ FLOOR = 0.75  # share of the corpus that loads with the right figures (raise it 
 TO_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}
 
 # amounts consistent with each other, as a real ledger's are (the ingest checks hold them so)
-AMOUNT_BASE = {"total_investment": 9000, "since_start_completed": 5000, "annual_plan": 3000, "ytd_completed": 2000,
-               "period_completed": 300, "allocated_amount": 1000, "received_amount": 800, "spent_amount": 500}
+AMOUNT_BASE = {"total_investment": 9000, "since_start_completed": 5000, "before_year_completed": 4000,
+               "annual_plan": 3000, "ytd_completed": 2000, "period_completed": 300, "allocated_amount": 1000,
+               "received_amount": 800, "spent_amount": 500}
 
 # a value per column kind, as a clerk writes it, and what waterwh must store
 CELLS: dict[str, tuple[object, object]] = {

@@ -30,7 +30,12 @@ renamed as (
         annual_plan as annual_plan_wan,
         period_completed as period_completed_wan,
         ytd_completed as ytd_completed_wan,
-        since_start_completed as since_start_completed_wan,
+        -- a ledger that splits it (至上年底累计 + 本年累计) and does not state the sum: the sum
+        cast(coalesce(since_start_completed, before_year_completed + ytd_completed) as decimal(18, 4))
+            as since_start_completed_wan,
+        since_start_completed is null and before_year_completed is not null and ytd_completed is not null
+            as is_since_start_summed,
+        before_year_completed as before_year_completed_wan,
         -- what a clerk wrote beside or instead of an amount: 约/余 (approx), 超/以上 (gt/ge), 不足 (lt), 基本完工
         total_investment_qualifier,
         ytd_completed_qualifier,
