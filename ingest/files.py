@@ -285,7 +285,8 @@ def _read(
                 "（如「截至2025年3月31日」「2025年1-3月」），请在标题中注明，或用 --period YYYY-MM 指定"
             )
             continue
-        sr.ledger_scope = find_scope(layout.title, sheet.name, path.stem) or "未注明"
+        folders = tuple(Path(result.file_name).parts[:-1])  # the district's folder in the landing tree
+        sr.ledger_scope = find_scope(layout.title, sheet.name, path.stem, folders=folders) or "未注明"
         sr.ledger_key = f"{sr.ledger_type}|{sr.ledger_scope}|{sr.period.end}"
         sr.rows_read = sheet.height - layout.header_last - 1  # provisional, for progress; final after loading
         meta = {"load_id": result.load_id, "file_name": result.file_name, "sha256": result.sha256,

@@ -204,6 +204,7 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
         return rows[i]
 
     best: Layout | None = None
+    rival: tuple[LedgerSpec, list[MappedColumn]] | None = None  # another ledger the header fits as well
     for i in range(len(raw)):
         if best is not None and i > best.header_last + DATA_ROWS_AFTER_HEADER:
             break  # well into the data: the header is behind us (most of the 40 rows are data)
@@ -226,6 +227,12 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
                 if score and (best is None or score > best.score):
                     title = "\n".join(" ".join(c for c in r if c) for r in rows[:first])
                     best = Layout(spec, first, last, mapped, unmapped, title.strip(), score)
+                    rival = None
+                elif score and best is not None and score == best.score and spec is not best.spec \
+                        and (first, last) == (best.header_first, best.header_last):
+                    rival = (spec, mapped)
+    if best is not None and rival is not None:
+        raise LayoutError(_tie_message(best, *rival))
     if best is None:
         message, near = _unknown_layout_message([row_at(i) for i in range(len(raw))], specs)
         raise (LayoutError if near else NotALedger)(message)
@@ -236,6 +243,19 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
         if m.unit is None and sheet_unit and m.spec.type == "amount":
             m.unit = sheet_unit
     return best
+
+
+def _tie_message(best: Layout, spec: LedgerSpec, mapped: list[MappedColumn]) -> str:
+    """Two ledgers fit the header equally well: name both and a header that would tell them apart."""
+    def missing(s: LedgerSpec, have: set[str]) -> str:
+        wanted = [c for c in s.columns if c.name not in have and c.aliases and not c.derived
+                  and (c.name in s.identity or c.required or c.name in s.evidence)]
+        return f"「{wanted[0].aliases[0]}」" if wanted else "它特有的列"
+
+    a, b = {m.spec.name for m in best.columns}, {m.spec.name for m in mapped}
+    return (f"无法确定台账类型：第{best.header_first + 1}行的表头既像「{best.spec.name_zh}」也像「{spec.name_zh}」"
+            f"（同样多的列相符）。请加上{missing(best.spec, a)}（{best.spec.name_zh}）"
+            f"或{missing(spec, b)}（{spec.name_zh}）一列，或在标题中写明台账名称")
 
 
 NO_KNOWN_HEADER = f"无法识别台账类型：前{SCAN_ROWS}行中没有找到任何已知的表头（如 项目名称、总投资、资金来源…）"
@@ -291,11 +311,18 @@ SCOPE = re.compile(
 )
 
 
-def find_scope(*texts: str) -> str | None:
-    """The reporting unit a title names: "青溪县2025年1-3月…台账" → 青溪县."""
+_AREA_FOLDER = re.compile(r"[\u4e00-\u9fa5]{1,10}?(?:省|自治州|州|市|县|区|镇|乡|街道)")
+
+
+def find_scope(*texts: str, folders: tuple[str, ...] = ()) -> str | None:
+    """The reporting unit a title names ("青溪县2025年1-3月…台账" → 青溪县); failing that, the
+    nearest folder of the landing tree named after an area ("青溪县/投资/台账.xlsx" → 青溪县)."""
     for text in texts:
         for line in nfkc(text).split("\n"):
             m = SCOPE.search(compact(line))
             if m:
                 return m.group(1)
+    for folder in reversed(folders):
+        if _AREA_FOLDER.fullmatch(compact(folder)):
+            return compact(folder)
     return None

@@ -502,3 +502,15 @@ def test_rows_as_real_templates_lay_them_out(tmp_path: Path) -> None:
                       "ORDER BY source_row").fetchall()
     assert got == [(6, "城关镇堤防工程", "城关镇"), (7, "城关镇泵站工程", "城关镇"), (9, "青石镇水库工程", "青石镇")]
     assert con.execute("SELECT count(*) FROM audit.quarantine").fetchone() == (0,)
+
+
+def test_the_area_comes_from_the_district_folder_when_nothing_else_names_it(tmp_path: Path) -> None:
+    """A ledger whose title, sheet and file name name no area takes its district's folder."""
+    landing = tmp_path / "landing"
+    (landing / "青石镇" / "投资").mkdir(parents=True)
+    rows = investment_rows("2025年1-3月重点项目投资台账", [P1])
+    write_xlsx(landing / "青石镇" / "投资" / "重点项目台账.xlsx", {"S": rows})
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [landing])
+    assert result.status == "loaded", result.error
+    assert result.sheets[0].ledger_scope == "青石镇"

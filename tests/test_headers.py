@@ -97,3 +97,19 @@ def test_a_quantity_in_another_unit_is_left_unread_not_misread() -> None:
     assert {m.spec.name: m.header for m in mapped} == {
         "chief_name": "河长姓名", "distance_km": "巡查距离（千米）", "duration_min": "历时（min）"}
     assert [h for _, h in unmapped] == ["里程（m）", "巡河时长(小时)"]
+
+
+def test_a_header_two_ledgers_fit_equally_is_refused_naming_both() -> None:
+    """Two ledger types whose columns a header fits equally well: the sheet is refused with both
+    named and a header that would tell them apart, never loaded as whichever came first."""
+    from dataclasses import replace
+
+    from ingest.layout import LayoutError, detect_layout
+
+    patrol = spec_for("patrol")
+    twin = replace(patrol, ledger_type="patrol_twin", name_zh="巡河台账（另一种）")
+    rows = [["青溪县2025年3月巡河台账"], ["河长姓名", "河湖名称", "巡河日期", "发现问题数"],
+            ["张三", "青溪河", "2025-03-02", "1"]]
+    with pytest.raises(LayoutError, match="既像「河湖长巡河台账」也像「巡河台账（另一种）」"):
+        detect_layout(rows, (patrol, twin))
+    assert detect_layout(rows, (patrol,)).spec is patrol
