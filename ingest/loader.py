@@ -50,6 +50,8 @@ TOTAL_WORDS = re.compile(r"[合总][\t\n\f\r ]*计")
 SUBTOTAL_WORDS = re.compile(r"小[\t\n\f\r ]*计")
 NUMERAL_SEQ = re.compile(r"[(]?[一二三四五六七八九十]+[)、.]?")  # a group row's 序号 (whole cell)
 NUMERAL_LEADS = np.array(sorted({c.encode()[0] for c in "(一二三四五六七八九十"}), dtype=np.uint32)
+# a group row's label (prefix off) that names an area: 青溪县, 城关镇, 市本级, 高新区
+GROUP_AREA = re.compile(r"[\u4e00-\u9fa5]{1,10}?(省|自治州|州|市|县|区|旗|镇|乡|街道)|[\u4e00-\u9fa5]{0,6}本级")
 GROUP_PREFIX = re.compile(r"^[(]?[一二三四五六七八九十0-9]+[)、.][\t\n\f\r ]*")  # off a group's label
 BOOL_WORDS: dict[str, object] = {"是": True, "否": False, "√": True, "×": False, "Y": True, "N": False,
                                  "已立案": True, "未立案": False, "已结案": True, "未结案": False}
@@ -350,9 +352,20 @@ class BatchLoader:
         idx = np.arange(len(kind))
         content = keep & (kind != BLANK) & (kind != HEADER) & (kind != FOOTNOTE)
         cols: dict[str, pa.Array] = {}
-        group = _running_last(np.where(content & (kind == GROUP), idx, -1))
-        group_label = (_take_within(stage1.column("group_text"), group, starts) if (group >= 0).any()
+        group_text = stage1.column("group_text")
+        is_area = np.zeros(len(kind), dtype=bool)
+        if self.spec.group_area and pc.any(pc.is_valid(group_text)).as_py():
+            # a group row named after an area (二、青溪县, （一）市本级): the area of the rows under it,
+            # not a 大项; a 大项 under it holds until the next area
+            named = np.flatnonzero(np.asarray(pc.is_valid(group_text).to_numpy(zero_copy_only=False)))
+            is_area[named] = [GROUP_AREA.fullmatch(v) is not None for v in group_text.take(pa.array(named)).to_pylist()]
+        area = _running_last(np.where(content & (kind == GROUP) & is_area, idx, -1))
+        group = _running_last(np.where(content & (kind == GROUP) & ~is_area, idx, -1))
+        group[group < area] = -1
+        group_label = (_take_within(group_text, group, starts) if (group >= 0).any()
                        else pa.nulls(len(kind), pa.string()))
+        area_label = (_take_within(group_text, area, starts) if (area >= 0).any()
+                      else pa.nulls(len(kind), pa.string()))
         for m in self.layout.columns:
             name = m.spec.name
             col = stage1.column("n_" + name)
@@ -361,6 +374,8 @@ class BatchLoader:
                 col = _take_within(col, _running_last(np.where(content & have, idx, -1)), starts)
             if name == self.spec.group_target:
                 col = pc.coalesce(col, group_label)
+            if name == self.spec.group_area:
+                col = pc.coalesce(col, area_label)
             cols["m_" + name] = col
         years = np.array([it.meta["year"] for it in self.items], dtype=np.int32)
         table = pa.table({
@@ -371,6 +386,7 @@ class BatchLoader:
             "__kind": pa.array(kind),
             "label_text": stage1.column("label_text"),
             "__group_label": group_label,
+            "__group_area": area_label,
             **cols,
             **{c: stage1.column(c) for c in stage1.column_names if c.startswith(("d_", "x_"))},  # plain_columns
         })
@@ -745,10 +761,13 @@ class BatchLoader:
         target = spec.group_target
         if target and not L.mapped(target):
             exprs.append(f"__group_label AS {_q(target)}")
+        if spec.group_area and not L.mapped(spec.group_area):
+            exprs.append(f"__group_area AS {_q(spec.group_area)}")
         issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
         reject_cols = [col for _, col in issues if col.startswith("!")]
         reject = " OR ".join(f"{_q('i_' + c)} IS NOT NULL" for c in reject_cols) or "FALSE"
-        inputs = [_q(c) for c in rows.column_names if c.startswith(("m_", "z_", "d_"))] + ["__group_label", *sql.pre]
+        inputs = [*(_q(c) for c in rows.column_names if c.startswith(("m_", "z_", "d_"))),
+                  "__group_label", "__group_area", *sql.pre]
         pre = ", ".join(f"{expr} AS {name}" for name, expr in sql.pre.items()) or "NULL AS p__none"
         # Nested, not lateral aliases: DuckDB would re-evaluate an aliased expression at every use.
         parsed = con.sql(f"""

@@ -514,3 +514,22 @@ def test_the_area_comes_from_the_district_folder_when_nothing_else_names_it(tmp_
     [result] = ingest_paths(con, [landing])
     assert result.status == "loaded", result.error
     assert result.sheets[0].ledger_scope == "青石镇"
+
+
+def test_group_rows_named_after_areas_give_the_area_not_a_parent_project(tmp_path: Path) -> None:
+    """A city's ledger grouping projects by county (一、青溪县 … 三、市本级) without an area column:
+    the county is each project's area; a 大项 inside a county stays its parent, until the next county."""
+    header = ["序号", "项目名称", "总投资", "年度计划投资", "年度累计完成"]
+    rows = [["云溪市2025年1-3月重点项目投资台账"], header,
+            ["一", "青溪县", 3000, 1200, 300], ["（一）", "防洪工程", 2000, 800, 200],
+            ["1", "城关镇堤防工程", 1000, 400, 100], ["2", "城关镇泵站工程", 1000, 400, 100],
+            ["二", "云谷县", 1000, 400, 100], ["1", "云谷水库除险加固", 1000, 400, 100],
+            ["三", "市本级", 500, 200, 50], ["1", "市区排涝工程", 500, 200, 50]]
+    path = xlsx("分县.xlsx", {"S": rows})(tmp_path)
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [path])
+    assert result.status == "loaded", result.error
+    got = con.execute("SELECT project_name, parent_project, admin_area FROM raw.investment_ledger "
+                      "ORDER BY source_row").fetchall()
+    assert got == [("城关镇堤防工程", "防洪工程", "青溪县"), ("城关镇泵站工程", "防洪工程", "青溪县"),
+                   ("云谷水库除险加固", None, "云谷县"), ("市区排涝工程", None, "市本级")]

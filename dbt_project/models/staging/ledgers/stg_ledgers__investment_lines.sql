@@ -17,7 +17,11 @@ renamed as (
         {{ clean_name('project_name') }} as project_name,
         {{ clean_name('parent_project') }} as parent_project,
         -- a sheet without an area column: the ledger's own area (its title, sheet, file or folder)
-        coalesce({{ clean_name('admin_area') }}, nullif(ledger_scope, '未注明')) as area_name,
+        -- and 市本级 / 县本级 (a group of the ledger's own projects) is the ledger's own area
+        case
+            when {{ regex_like(clean_name('admin_area'), '^[市县区]?本级$') }} then nullif(ledger_scope, '未注明')
+            else coalesce({{ clean_name('admin_area') }}, nullif(ledger_scope, '未注明'))
+        end as area_name,
         {{ clean_name('project_type') }} as project_type,
         construction_nature,
         priority_level,
