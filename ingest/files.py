@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -12,13 +13,14 @@ import pyarrow as pa
 
 from ingest.cells import has_text
 from ingest.isolation import FileRead, ReadAhead, ReadLimits
-from ingest.layout import LayoutCache, LayoutError, NotALedger, detect_layout, find_scope
+from ingest.layout import Layout, LayoutCache, LayoutError, NotALedger, detect_layout, find_scope
 from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signature
 from ingest.periods import Period, PeriodError, find_period
 from ingest.readers import Sheet, readable, sha256_of
 from ingest.schema import AUDIT_TABLES, ensure_schema
 from ingest.spec import LedgerSpec, load_specs
 from ingest.sql_parsers import install_macros
+from ingest.text import compact
 from ingest.versions import CORRECTION, Version, record_versions
 from ingest.wide import detect_wide, unpivot
 
@@ -290,13 +292,38 @@ def _read(
         sr.ledger_key = f"{sr.ledger_type}|{sr.ledger_scope}|{sr.period.end}"
         sr.rows_read = sheet.height - layout.header_last - 1  # provisional, for progress; final after loading
         meta = {"load_id": result.load_id, "file_name": result.file_name, "sha256": result.sha256,
-                "loaded_at": now.replace(microsecond=0), "year": sr.period.end.year}
+                "loaded_at": now.replace(microsecond=0), "year": sr.period.end.year,
+                "from_title": from_title(layout, sheet.name, path.stem)}
+        rule = layout.spec.from_title
+        if rule and not layout.mapped(rule["column"]):
+            word = layout.spec.column(rule["column"]).aliases[0]
+            if not meta["from_title"]:  # required of every row: the sheet cannot be read without it
+                sr.error = f"缺少「{word}」列，标题中也没有写明（如「青溪河巡河记录」），请补上该列或在标题中写明"
+                continue
+            said = f"{word}取自标题：「{meta['from_title']}」"
+            sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
         # a percentage column's cells as Excel shows them ("110.5%" for a stored 1.105)
         shown = sheet.percent_as_shown(m.index for m in layout.columns if m.spec.type == "pct")
         pending.append(Pending(shown, layout, sr, result, meta))
     if not result.sheets:
         result.status, result.error = "failed", "文件中没有任何数据（所有工作表均为空）"
     return pending
+
+
+def from_title(layout: Layout, *names: str) -> str | None:
+    """The value a spec takes from the title when the sheet has no such column (the river of a
+    per-river patrol log: "青溪河巡河记录" → 青溪河); None when the spec takes none or none is found."""
+    rule = layout.spec.from_title
+    if not rule:
+        return None
+    for text in (layout.title, *names):
+        m = re.search(rule["pattern"], _DATES.sub("", compact(text)))  # a date is never part of a name
+        if m:
+            return m.group(1)
+    return None
+
+
+_DATES = re.compile(r"\d{4}年(度)?|\d{1,2}[-~至]\d{1,2}月(份)?|\d{1,2}月(份)?(\d{1,2}日)?")
 
 
 def _finish_files(con: duckdb.DuckDBPyConnection, results: list[FileResult], run_id: str | None) -> None:

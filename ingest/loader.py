@@ -383,6 +383,8 @@ class BatchLoader:
             "__sheet": src.column("__sheet"),
             "__row": src.column("__row"),
             "__year": pa.array(years[sheet_of]),
+            "__from_title": pa.array([self.items[i].meta.get("from_title") for i in range(len(self.items))],
+                                     pa.string()).take(pa.array(sheet_of)),
             "__kind": pa.array(kind),
             "label_text": stage1.column("label_text"),
             "__group_label": group_label,
@@ -763,11 +765,13 @@ class BatchLoader:
             exprs.append(f"__group_label AS {_q(target)}")
         if spec.group_area and not L.mapped(spec.group_area):
             exprs.append(f"__group_area AS {_q(spec.group_area)}")
+        if spec.from_title and not L.mapped(spec.from_title["column"]):
+            exprs.append(f"__from_title AS {_q(spec.from_title['column'])}")
         issue_cols = [f"{e} AS {_q('i_' + col)}" for e, col in issues]
         reject_cols = [col for _, col in issues if col.startswith("!")]
         reject = " OR ".join(f"{_q('i_' + c)} IS NOT NULL" for c in reject_cols) or "FALSE"
         inputs = [*(_q(c) for c in rows.column_names if c.startswith(("m_", "z_", "d_"))),
-                  "__group_label", "__group_area", *sql.pre]
+                  "__group_label", "__group_area", "__from_title", *sql.pre]
         pre = ", ".join(f"{expr} AS {name}" for name, expr in sql.pre.items()) or "NULL AS p__none"
         # Nested, not lateral aliases: DuckDB would re-evaluate an aliased expression at every use.
         parsed = con.sql(f"""

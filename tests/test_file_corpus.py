@@ -498,9 +498,11 @@ def test_rows_as_real_templates_lay_them_out(tmp_path: Path) -> None:
     con = duckdb.connect(":memory:")
     [result] = ingest_paths(con, [path])
     assert result.status == "loaded", result.error
-    got = con.execute("SELECT source_row, project_name, parent_project FROM raw.investment_ledger "
+    got = con.execute("SELECT source_row, project_name, parent_project, admin_area FROM raw.investment_ledger "
                       "ORDER BY source_row").fetchall()
-    assert got == [(6, "城关镇堤防工程", "城关镇"), (7, "城关镇泵站工程", "城关镇"), (9, "青石镇水库工程", "青石镇")]
+    # (the groups are towns: their projects' area, not a 大项)
+    assert got == [(6, "城关镇堤防工程", None, "城关镇"), (7, "城关镇泵站工程", None, "城关镇"),
+                   (9, "青石镇水库工程", None, "青石镇")]
     assert con.execute("SELECT count(*) FROM audit.quarantine").fetchone() == (0,)
 
 
@@ -533,3 +535,22 @@ def test_group_rows_named_after_areas_give_the_area_not_a_parent_project(tmp_pat
                       "ORDER BY source_row").fetchall()
     assert got == [("城关镇堤防工程", "防洪工程", "青溪县"), ("城关镇泵站工程", "防洪工程", "青溪县"),
                    ("云谷水库除险加固", None, "云谷县"), ("市区排涝工程", None, "市本级")]
+
+
+@pytest.mark.parametrize(("title", "river"), [("青溪县青溪河2025年3月河长巡河记录", "青溪河"),
+                                               ("2025年3月白沙溪巡河日志", "白沙溪"),
+                                               ("城关镇东风水库2025年3月巡查记录", "东风水库"),
+                                               ("青溪县2025年3月河长巡河记录", None)])
+def test_a_per_river_log_takes_its_river_from_the_title(tmp_path: Path, title: str, river: str | None) -> None:
+    """A patrol log of one river names it in the title, not in a column; without it anywhere the
+    sheet is refused saying so (never rows without a river)."""
+    rows = [[title], ["序号", "河长姓名", "级别", "巡河日期", "发现问题数"], ["1", "张三", "乡镇级", "2025-03-02", "1"]]
+    path = xlsx("巡河.xlsx", {"S": rows})(tmp_path)
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [path])
+    if river is None:
+        assert result.status == "failed" and "标题中也没有写明" in result.error, result.error
+        return
+    assert result.status == "loaded", result.error
+    assert con.execute("SELECT river_name FROM raw.patrol_log").fetchall() == [(river,)]
+    assert f"河湖名称取自标题：「{river}」" in result.sheets[0].read_as
