@@ -89,3 +89,10 @@ def test_a_measure_split_in_two_columns_is_summed_saying_so(tmp_path: Path) -> N
     res = runner.invoke(app, ["check", str(f)])
     assert res.exit_code == 0, res.output
     assert "开工以来累计完成 = 「开工至上年底累计完成投资(万元)」 + 「2025年1-3月完成投资(万元)」" in res.output
+
+
+def test_check_says_which_measures_the_sheet_leaves_out(tmp_path: Path) -> None:
+    rows = [[TITLE], ["序号", "项目名称", "所在乡镇", "总投资", "年度累计完成"], ["1", "甲项目", "城关镇", 100, 10]]
+    res = runner.invoke(app, ["check", str(write_xlsx(tmp_path / "缺列.xlsx", {"S": rows}))])
+    assert res.exit_code == 0, res.output
+    assert "本表没有这些列（入库为空值）：年度计划投资、本月完成、开工以来累计完成" in res.output

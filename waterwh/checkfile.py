@@ -77,8 +77,13 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
         for name, header, unit in s.recognised:
             t.add_row(escape(header), escape(labels.get((s.ledger_type, name), "")), name, unit or "")
         console.print(t)
+        spec = by_type[s.ledger_type]
+        read = {name for name, _, _ in s.recognised}
+        absent = [spec.column(c).aliases[0] for c in spec.evidence if c not in read and spec.column(c).type == "amount"]
+        if absent:  # a sheet may leave measures out: they load empty, and the clerk should know
+            console.print(f"本表没有这些列（入库为空值）：{escape('、'.join(absent))}")
         if s.unmapped:
-            _teach(console, by_type[s.ledger_type], s.unmapped, {name for name, _, _ in s.recognised})
+            _teach(console, spec, s.unmapped, read)
     problems = con.execute(
         "SELECT sheet, row_number, column_letter, header, raw_value, reason, action FROM audit.quarantine "
         "ORDER BY sheet, row_number, column_letter"
