@@ -299,6 +299,13 @@ def _open_dashboard(page, served: Served, slug: str) -> dict[str, str]:
     return {s["name"]: s["text"] for s in state if s["viz"] == "big_number_total"}
 
 
+def _assert_no_sql_lab(page, served: Served) -> None:
+    """The logged-in user is sent away from SQL Lab, or gets no editor there."""
+    page.goto(served.bi_url + "/sqllab/")
+    page.wait_for_load_state("networkidle")
+    assert "/sqllab" not in page.url or page.locator(".ace_editor").count() == 0
+
+
 def _number(text: str) -> Decimal:
     cleaned = text.replace(",", "").replace("%", "").strip()
     assert re.fullmatch(r"-?\d+(\.\d+)?", cleaned), f"not a plain number on screen: {text!r}"
@@ -365,9 +372,7 @@ def test_viewer_cannot_open_sql_lab(served: Served) -> None:
     try:
         page = browser.new_page()
         _login(page, served, "viewer")
-        page.goto(served.bi_url + "/sqllab/")
-        page.wait_for_load_state("networkidle")
-        assert "/sqllab" not in page.url or page.locator(".ace_editor").count() == 0
+        _assert_no_sql_lab(page, served)
     finally:
         browser.close()
         pw.stop()
@@ -569,9 +574,7 @@ def test_a_district_user_sees_its_own_figures_on_the_dashboards(served: Served) 
         areas = page.locator('[data-test="chart-grid-component"]').all_inner_texts()
         others = {"城关镇", "青石镇", "白沙乡", "桃源镇", "柳林乡", "石门乡", "清河镇"}
         assert not [a for a in others if any(a in text for text in areas)], "another town's rows are on screen"
-        page.goto(served.bi_url + "/sqllab/")
-        page.wait_for_load_state("networkidle")
-        assert "/sqllab" not in page.url or page.locator(".ace_editor").count() == 0
+        _assert_no_sql_lab(page, served)
     finally:
         browser.close()
         pw.stop()
