@@ -173,25 +173,26 @@ class LedgerSpec:
         if measure is not None:
             return tuple(c for c in self.columns
                          if c.reads_as and not c.derived and c.reads_as[0] == measure and scope in c.reads_as[1])
-        plain = [i for i in (*self._exact_index.get(reading.plain, ()), *self._exact_index.get(reading.text, ()))  # type: ignore[attr-defined]
-                 if self.columns[i].reads_as is None]
-        if plain:
-            return (self.columns[plain[0]],)
-        planned = header_words().planned
         index: dict[str, list[int]] = self._exact_index  # type: ignore[attr-defined]
-        for part in (lower, re.split("[及和与]", lower)[0]):
+
+        def unmeasured(indexes: list[int], amounts: bool = True) -> tuple[ColumnSpec, ...]:
+            hits = [self.columns[i] for i in indexes
+                    if self.columns[i].reads_as is None and (amounts or self.columns[i].type != "amount")]
+            return tuple(hits[:1])
+
+        def ending_in_alias(part: str) -> tuple[ColumnSpec, ...]:
+            planned = header_words().planned
             for start in range(1, len(part) - 3):  # the longest alias of 4 characters or more it ends with
                 alias = part[start:]
                 if alias in index and not (any(w in part[:start] for w in planned) and not alias.startswith(planned)):
-                    hits = [self.columns[i] for i in index[alias]
-                            if self.columns[i].reads_as is None and self.columns[i].type != "amount"]
+                    hits = unmeasured(index[alias], amounts=False)
                     if hits:
-                        return (hits[0],)
-            if part == lower and re.split("[及和与]", lower)[0] in self._exact_index:  # type: ignore[attr-defined]
-                i = self._exact_index[re.split("[及和与]", lower)[0]][0]  # type: ignore[attr-defined]
-                if self.columns[i].reads_as is None:
-                    return (self.columns[i],)
-        return ()
+                        return hits
+            return ()
+
+        first = re.split("[及和与]", lower)[0]  # "存在问题及建议" → 存在问题
+        return (unmeasured([*index.get(reading.plain, ()), *index.get(reading.text, ())])
+                or ending_in_alias(lower) or unmeasured(index.get(first, [])) or ending_in_alias(first))
 
     def basis_sets(self, header: str, column: ColumnSpec) -> dict[str, str]:
         """What a basis word in the header says ({investment_basis: budget_estimate} for 概算总投资)."""
