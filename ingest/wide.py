@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from ingest.loader import column_letter
 from ingest.readers import Sheet
 from ingest.spec import LedgerSpec, normalise_header
 from ingest.text import nfkc
@@ -69,12 +70,6 @@ def _split_unit(header: str) -> tuple[str, str | None]:
     return text[: m.start()].rstrip("_"), unit
 
 
-def _letter(j: int) -> str:
-    from ingest.loader import column_letter
-
-    return column_letter(j)
-
-
 def _numeric_share(rows: list[list[str]], col: int) -> tuple[int, int]:
     filled = [r[col].strip() for r in rows if col < len(r) and r[col].strip()]
     return sum(1 for v in filled if _NUMBER.fullmatch(v.replace(" ", ""))), len(filled)
@@ -118,7 +113,7 @@ def detect_wide(rows: list[list[str]], spec: LedgerSpec) -> WideLayout | None:
             if indicators and any(word in name for word in wide.get("compare_words", [])):
                 name = indicators[-1].name + name  # "较省平均" after 用水量: 用水量较省平均
             if any(ind.name == name for ind in indicators):  # the same header twice: each its own
-                name = f"{name}（{_letter(j)}列）"
+                name = f"{name}（{column_letter(j)}列）"
             indicators.append(Indicator(name, unit, j, None, header))
         if len(indicators) >= 2 or (indicators and indicators[0].target is not None):
             return WideLayout(spec, i, key, period, seq, tuple(indicators), tuple(unread))
