@@ -275,6 +275,10 @@ def _read(
             if parts and all(parts) and not layout.mapped(column.name):
                 sr.read_as = (f"{column.aliases[0]} = " + " + ".join(f"「{m.header}」" for m in parts if m)
                               + "（台账未单列，相加得出）")
+            total, amount = layout.mapped(column.name), layout.mapped(column.running_total_of or "")
+            if total and amount:  # one line per event: the event counts, its running total checks it
+                said = f"每行一笔：按「{amount.header}」计入，「{total.header}」用于核对逐笔累计"
+                sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
         sr.unmapped = [h for _, h in layout.unmapped_headers]
         try:
             sr.period = period or find_period(layout.title, sheet.name, path.stem, [m.header for m in layout.columns])

@@ -102,39 +102,88 @@ def _match(spec: LedgerSpec, headers: list[str]) -> tuple[list[MappedColumn], li
         hit = None
         for read in (False, True):  # every spelling by its aliases first, then as read (headers.py)
             for cand in _candidates(header):
-                col = next((c for c in spec.matching_columns(cand, read) if c.name not in used), None)
+                col = next((c for c in spec.matching_columns(cand, read)
+                            if c.name not in used and not c.running_total_of), None)
                 if col is not None:
                     hit = (col, cand)
                     break
             if hit is not None:
                 break
-        if hit is None:
-            unmapped.append((idx, header))
+        if hit is None or not _same_unit(hit[0], header):
+            unmapped.append((idx, header))  # "里程（天）" is no distance: listed unread, not misread
             continue
-        col, cand = hit
-        if not _same_unit(col, header):
-            unmapped.append((idx, header))  # "里程（m）" is no distance in km: listed unread, not misread
-            continue
-        used.add(col.name)
-        unit = unit_in_header(header.split("_")[-1]) or unit_in_header(header.split("_")[0])
-        if unit is None and col.type == "amount":  # "（万元）" inside the header, not at its end
-            unit = next((u for part in header.split("_") if (u := read_header(part).unit) in MONEY_UNITS), None)
-        sets = dict(col.alias_sets.get(cand, {})) or spec.basis_sets(cand, col)
-        mapped.append(MappedColumn(idx, col, header, unit, sets))
+        used.add(hit[0].name)
+        mapped.append(_mapped(spec, idx, header, *hit))
+    _running_totals(spec, mapped, unmapped)
     return mapped, unmapped
 
 
-# Spellings of the units quantities (not money: see ingest/cells.py) are kept in, after NFKC.
-_UNIT_SPELLINGS = {"km": {"km", "公里", "千米"}, "分钟": {"分钟", "min"}}
+def _mapped(spec: LedgerSpec, idx: int, header: str, col: ColumnSpec, cand: str) -> MappedColumn:
+    unit = unit_in_header(header.split("_")[-1]) or unit_in_header(header.split("_")[0])
+    if unit is None and col.type == "amount":  # "（万元）" inside the header, not at its end
+        unit = next((u for part in header.split("_") if (u := read_header(part).unit) in MONEY_UNITS), None)
+    unit = _stated_unit(col, header) or unit
+    sets = dict(col.alias_sets.get(cand, {})) or spec.basis_sets(cand, col)
+    return MappedColumn(idx, col, header, unit, sets)
+
+
+def _is_event(header: str) -> bool:
+    return read_header(normalise_header(header).rpartition("_")[2]).scope == "event"
+
+
+def _running_totals(spec: LedgerSpec, mapped: list[MappedColumn], unmapped: list[tuple[int, str]]) -> None:
+    """A ledger of one line per arrival (本次到位金额 beside 累计到位金额): the event column is the
+    amount and the cumulative one its running total, whichever comes first in the sheet. Without
+    an event column a cumulative amount is the line's amount, and no running total is read."""
+    for total in (c for c in spec.columns if c.running_total_of):
+        amount = next((m for m in mapped if m.spec.name == total.running_total_of), None)
+        if amount is None:
+            continue
+        fits = [(i, h) for i, h in unmapped if any(total in spec.matching_columns(c) for c in _candidates(h))]
+        if _is_event(amount.header):
+            pick = fits[0] if fits else None
+        else:  # the cumulative column came first: it is the running total if an event column follows
+            events = [(i, h) for i, h in unmapped if _is_event(h)
+                      and any(amount.spec in spec.matching_columns(c) for c in _candidates(h))]
+            if not events or not any(total in spec.matching_columns(c) for c in _candidates(amount.header)):
+                continue
+            pick = (amount.index, amount.header)
+            unmapped.remove(events[0])
+            mapped[mapped.index(amount)] = _mapped(spec, *events[0], amount.spec, normalise_header(events[0][1]))
+            unmapped.append(pick)
+        if pick is not None and _same_unit(total, pick[1]):
+            unmapped.remove(pick)
+            mapped.append(_mapped(spec, *pick, total, normalise_header(pick[1])))
+    mapped.sort(key=lambda m: m.index)
+    unmapped.sort()
+
+
+# The units a quantity (not money: see ingest/cells.py) is kept in, after NFKC, each with the
+# spellings a header may state and what one of that unit is in the kept one: "里程（m）" is km × 0.001.
+QUANTITY_UNITS: dict[str, dict[str, float]] = {
+    "km": {"km": 1.0, "公里": 1.0, "千米": 1.0, "m": 0.001, "米": 0.001},
+    "分钟": {"分钟": 1.0, "min": 1.0, "小时": 60.0, "h": 60.0},
+}
 _BRACKETED = re.compile(r"[(\[]\s*(?:单位[:：])?\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
 
-def _same_unit(column: ColumnSpec, header: str) -> bool:
-    """False when a quantity's header states a unit other than the column's ("里程（m）" for km)."""
-    if column.type == "amount" or column.unit not in _UNIT_SPELLINGS:
-        return True
+def _stated_unit(column: ColumnSpec, header: str) -> str | None:
+    """The unit a quantity's header states in brackets ("里程（m）" → m), if any."""
+    if column.type == "amount" or column.unit not in QUANTITY_UNITS:
+        return None
     m = _BRACKETED.search(nfkc(header.split("_")[-1]))
-    return m is None or m.group(1) in _UNIT_SPELLINGS[column.unit]
+    return m.group(1) if m else None
+
+
+def _same_unit(column: ColumnSpec, header: str) -> bool:
+    """False when a quantity's header states a unit the column cannot be converted from."""
+    stated = _stated_unit(column, header)
+    return stated is None or stated in QUANTITY_UNITS[column.unit or ""]
+
+
+def quantity_factor(m: MappedColumn) -> float:
+    """What one of a quantity column's stated unit is in the unit the column keeps."""
+    return QUANTITY_UNITS.get(m.spec.unit or "", {}).get(m.unit or "", 1.0)
 
 
 def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:

@@ -31,12 +31,13 @@ from ingest.cells import (
     put_cells,
     rows_containing,
 )
-from ingest.layout import Layout, MappedColumn
+from ingest.layout import Layout, MappedColumn, quantity_factor
 from ingest.periods import CN_NUMERALS, Period, PeriodError, numerals_as_digits, parse_period
 from ingest.readers import Sheet
+from ingest.running_totals import check_running_totals
 from ingest.spec import Check, ColumnSpec, LedgerSpec
 from ingest.sql_parsers import CELL_UNIT, NULL_TOKENS
-from ingest.text import CONTROLS, compact, normalise_cells
+from ingest.text import CONTROLS, column_letter, compact, normalise_cells
 from waterwh.config import UNIT_TO_WAN
 
 # Row tests of stage 1 (`classify`), on normalised text. `[\t\n\f\r ]` is what `\s` meant when
@@ -462,9 +463,9 @@ class BatchLoader:
         if c.type == "amount":
             return f"TRY_CAST({_round(f'{d} * {_factor(m)}', 4)} AS DECIMAL(18,4))"
         if c.type == "decimal":
-            return d
+            return f"{d} * {_factor(m)}"
         if c.type == "int":
-            return f"TRY_CAST(round({d}) AS BIGINT)"
+            return f"TRY_CAST(round({d} * {_factor(m)}) AS BIGINT)"
         if c.type == "pct":
             is_pct = _is_pct(m)
             fraction = f"CASE WHEN {is_pct} AND {d} > 1 THEN {d} / 100 WHEN {d} > 1.5 THEN {d} / 100 ELSE {d} END"
@@ -518,7 +519,7 @@ class BatchLoader:
                 ))
             elif c.type in ("decimal", "int"):
                 # "68.05%" in a value column is a percentage: stored as the fraction 0.6805
-                val = f"wh_number_of({n}, {d})"
+                val = f"wh_number_of({n}, {d}) * {_factor(m)}"
                 if c.type == "decimal":
                     val += f" / CASE WHEN contains({n}, '%') THEN 100 ELSE 1 END"
                 if c.type == "int":  # beyond BIGINT: NULL, and a problem of the cell below
@@ -822,6 +823,8 @@ class BatchLoader:
                 f"WHERE p.__kind = {DATA} AND NOT p.__reject"
             )
         self._quarantine([col for _, col in issues], parsed, data, rejected, src, cleaned)
+        for sheet, n in check_running_totals(con, spec, L).items():
+            self.items[sheet].result.cell_issues += n
         self._periods_per_row()
         if not data.all():  # a 合计, 小计, 其中 or group row
             self._reported_totals()
@@ -1028,7 +1031,8 @@ def _limit(m: MappedColumn) -> tuple[float, float]:
     """(factor, limit): a number d of numeric column `m` fits its raw column's type when
     |d × factor| < limit (DECIMAL(18,4) in 万元, BIGINT, DECIMAL(9,6) as a fraction: a negative
     percentage is kept as written, so -1000 does not fit; within ±999 every reading of it does)."""
-    return {"amount": (_factor(m), 1e14), "int": (1.0, 9e18), "pct": (1.0, 999.0)}.get(m.spec.type, (1.0, math.inf))
+    return {"amount": (_factor(m), 1e14), "int": (_factor(m), 9e18), "pct": (1.0, 999.0)}.get(
+        m.spec.type, (_factor(m), math.inf))
 
 
 def _plain_numbers(numbers: pa.Array, factor: float, limit: float, low: float | None = None) -> bool:
@@ -1065,7 +1069,10 @@ def _is_pct(m: MappedColumn) -> str:
 
 
 def _factor(m: MappedColumn) -> float:
-    """An amount column's unit as a factor to 万元 (the header's unit, else the spec's)."""
+    """An amount column's unit as a factor to 万元 (the header's unit, else the spec's); a
+    quantity's, to the unit its column keeps ("里程（m）": 0.001 to km)."""
+    if m.spec.type != "amount":
+        return quantity_factor(m)
     return UNIT_TO_WAN.get(m.unit or m.spec.unit or "万元", 1.0)
 
 
@@ -1113,13 +1120,3 @@ def _spans(markers: list[tuple[int, str]], first_data: int, last_data: int) -> l
         else:
             spans.append((row, None, None))
     return spans
-
-
-def column_letter(index: int) -> str:
-    """0-based column index → spreadsheet letters (0 → A, 26 → AA)."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out

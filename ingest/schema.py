@@ -181,6 +181,7 @@ ACTION_ZH = {
     "row_rejected": "整行未入库（已隔离）",
     "cell_nulled": "该格按空值入库",
     "cell_cleaned": "已删除不可见字符后入库",
+    "cell_flagged": "已入库，请核对该格",
 }
 # audit.file_loads.status in Chinese.
 STATUS_ZH = {"loaded": "已入库", "partial": "部分入库", "failed": "失败", "unchanged": "未变化"}

@@ -40,6 +40,9 @@ class ColumnSpec:
     reads_as: tuple[str, tuple[str | None, ...], str | None] | None = None
     # a ledger may split this column in parts (至上年底累计 + 本年累计): their sum stands in for it
     sum_of: tuple[str, ...] = ()
+    # the running total (累计到位) beside this column's per-event amounts (本次到位), in a ledger of one
+    # line per event: never matched on its own, only where the event column is (layout._running_totals)
+    running_total_of: str | None = None
 
     def __post_init__(self) -> None:
         # Normalised once here: header matching runs for every row × spec × column while scanning.
@@ -190,9 +193,17 @@ class LedgerSpec:
                         return hits
             return ()
 
+        def listed(part: str) -> tuple[ColumnSpec, ...]:
+            """A list sharing its last word, asides in brackets dropped: "业主、法人（责任）单位" is
+            业主单位 or 法人单位."""
+            *heads, last = re.sub(r"\([^()]*\)", "", part).split("、")
+            tried = [last, *(head + last[k:] for head in heads for k in range(1, len(last)))] if heads else []
+            return next((hits for t in tried if (hits := unmeasured(index.get(t, []), amounts=False))), ())
+
         first = re.split("[及和与]", lower)[0]  # "存在问题及建议" → 存在问题
         return (unmeasured([*index.get(reading.plain, ()), *index.get(reading.text, ())])
-                or ending_in_alias(lower) or unmeasured(index.get(first, [])) or ending_in_alias(first))
+                or ending_in_alias(lower) or unmeasured(index.get(first, [])) or ending_in_alias(first)
+                or listed(first))
 
     def basis_sets(self, header: str, column: ColumnSpec) -> dict[str, str]:
         """What a basis word in the header says ({investment_basis: budget_estimate} for 概算总投资)."""
@@ -260,12 +271,13 @@ class SpecError(ValueError):
 # The keys a spec file may use, per level ("*" a name of the author's choosing); a misspelt key is an
 # error naming file and line rather than a setting silently ignored.
 _COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "alias_sets", "qualified",
-                "derived", "min", "from_cells", "reads_as", "context", "sum_of"}
+                "derived", "min", "from_cells", "reads_as", "context", "sum_of",
+                "running_total_of"}
 _SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures", "wide"}
 _WIDE_KEYS = {"key", "name", "unit", "value", "target", "period", "target_words", "period_words", "compare_words",
               "skip_words"}
 _READS_AS_KEYS = {"measure", "scope", "basis_to"}
-SCOPES = {"period", "ytd", "months", "cumulative", "before_year", "year", "none"}
+SCOPES = {"period", "event", "ytd", "months", "cumulative", "before_year", "year", "none"}
 _ROWS_KEYS = {"identity", "label_columns", "group_row", "group_target", "group_is_subtotal", "fill_down", "evidence",
               "group_area", "from_title"}
 _CHECK_KEYS = {"when", "reason", "columns"}
@@ -337,8 +349,11 @@ def _load(path: Path) -> LedgerSpec:
                 from_cells=tuple(c.get("from_cells", ())),
                 reads_as=_reads_as(path, name, c.get("reads_as"), doc.get("measures") or {}),
                 sum_of=tuple(c.get("sum_of", ())),
+                running_total_of=c.get("running_total_of"),
             )
         )
+        if c.get("running_total_of") not in (None, *doc["columns"]):
+            raise SpecError(f"{path}：列 {name} 的 running_total_of「{c['running_total_of']}」不在 columns 中")
         if any(f not in doc["columns"] for f in c.get("from_cells", ())):
             raise ValueError(f"{path.name}: column {name}: from_cells names a column the spec does not have")
         if c.get("min") is not None and c["type"] not in NUMERIC_TYPES:

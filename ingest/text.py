@@ -85,3 +85,13 @@ def unit_in_title(title: str) -> str | None:
     """A sheet-wide money unit stated in the title rows: "单位：万元"."""
     m = re.search(r"单位\s*[:：]\s*(亿元|万元|元)", title)
     return m.group(1) if m else None
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → spreadsheet letters (0 → A, 26 → AA)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out

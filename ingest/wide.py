@@ -24,10 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from ingest.loader import column_letter
 from ingest.readers import Sheet
 from ingest.spec import LedgerSpec, normalise_header
-from ingest.text import nfkc
+from ingest.text import column_letter, nfkc
 
 SCAN_ROWS = 40
 _NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)%?")

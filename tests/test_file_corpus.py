@@ -34,6 +34,8 @@ CSV_HEADER = "序号,项目名称,所在乡镇,总投资,年度计划投资,年�
 FUNDING = [["青溪县2025年1-3月水利资金台账"], ["资金来源", "资金名称", "项目名称", "下达金额", "到位金额", "已支出"],
            ["中央", "中央水利发展资金", "城关镇污水处理厂提标改造", 1554.2, 1554.2, 980]]
 
+EVENT_HEADER = ["资金大类", "资金来源", "项目名称", "到位次数", "本次到位金额", "累计到位金额", "到位日期"]
+
 
 @dataclass
 class Case:
@@ -297,6 +299,27 @@ CASES = [
     Case("blank rows, footnotes and signatures", xlsx("脚注.xlsx", {"S": [
         *investment_rows(TITLE, [P1, [], P2]), [], ["注：金额单位为万元"], ["填报人：张三", "", "审核人：李四"]]}),
          "loaded", None, (6, 2, 0, 4)),
+    # one line per 到位 event with a running 累计 (cisdi-pms FundReachExportModel): the events count,
+    # the running total checks them; summing the running totals would count each arrival again
+    Case("one line per arrival, with its running total", xlsx("到位.xlsx", {"S": [
+        ["青溪县2025年1-3月资金到位台账"], EVENT_HEADER,
+        ["中央水利发展资金", "中央", "甲项目", "1", 300, 300, "2025-01-10"],
+        ["中央水利发展资金", "中央", "甲项目", "2", 200, 500, "2025-02-10"],
+        ["县级配套", "县级", "甲项目", "1", 50, 120, "2025-02-11"],
+        ["中央水利发展资金", "中央", "甲项目", "3", 100, 600, "2025-03-10"]]}), "loaded", None, (4, 4, 0, 0),
+         [("SELECT sum(received_amount), count(*) FROM raw.funding_ledger", [(650.0, 4)]),
+          ("SELECT count(*) FROM audit.quarantine", [(0,)])]),
+    Case("a running total that disagrees with its arrivals", xlsx("到位不符.xlsx", {"S": [
+        ["青溪县2025年1-3月资金到位台账"], EVENT_HEADER,
+        ["中央水利发展资金", "中央", "甲项目", "1", 300, 300, "2025-01-10"],
+        ["中央水利发展资金", "中央", "甲项目", "2", 200, 550, "2025-02-10"],
+        ["县级配套", "县级", "甲项目", "1", 50, 20, "2025-02-11"]]}), "loaded", None, (3, 3, 0, 0),
+         [("SELECT sum(received_amount) FROM raw.funding_ledger", [(550.0,)]),
+          ("SELECT row_number, column_letter, raw_value, action, reason FROM audit.quarantine ORDER BY 1",
+           [(4, "F", "550", "cell_flagged", "「累计到位金额」 550 万元不等于上一笔（第3行）累计 300 加本行"
+             "「本次到位金额」 200（应为 500）；已按本行金额入库，请核对累计数"),
+            (5, "F", "20", "cell_flagged", "「累计到位金额」 20 万元小于本行「本次到位金额」 50；"
+             "已按本行金额入库，请核对累计数")])]),
     Case("合计 and 小计 rows", xlsx("合计.xlsx", {"S": investment_rows(TITLE, [
         P1, ["", "小计", "", "", "", 9800, 4200, 200, 1200, 8100, "", ""], P2],
         ["", "合计", "", "", "", 15000, 6000, 300, 2100, 9000, "", ""])}), "loaded", None, (4, 2, 0, 2),
@@ -554,3 +577,15 @@ def test_a_per_river_log_takes_its_river_from_the_title(tmp_path: Path, title: s
     assert result.status == "loaded", result.error
     assert con.execute("SELECT river_name FROM raw.patrol_log").fetchall() == [(river,)]
     assert f"河湖名称取自标题：「{river}」" in result.sheets[0].read_as
+
+
+def test_a_quantity_headed_in_another_unit_is_converted(tmp_path: Path) -> None:
+    """"里程（m）" is metres and "历时（小时）" hours: stored as km and minutes, as the columns keep them."""
+    rows = [["青溪县青溪河2025年3月巡河记录"], ["序号", "河长姓名", "巡河日期", "历时（小时）", "里程（m）"],
+            ["1", "张三", "2025-03-02", "1.5", "3500"], ["2", "李四", "2025-03-03", "2", "约800"]]
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [xlsx("巡河.xlsx", {"S": rows})(tmp_path)])
+    assert result.status == "loaded", result.error
+    got = con.execute("SELECT duration_min, distance_km FROM raw.patrol_log ORDER BY source_row").fetchall()
+    assert got == [(90, 3.5), (120, 0.8)]
+    assert ("distance_km", "里程(m)", "m") in result.sheets[0].recognised  # (headers as NFKC reads them)

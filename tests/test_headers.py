@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.headers import read_header
-from ingest.layout import _match
+from ingest.layout import _match, quantity_factor
 from ingest.spec import normalise_header, spec_for
 
 INVESTMENT = [
@@ -65,10 +65,25 @@ def test_an_investment_header_is_read_as_what_it_measures(header: str, column: s
     assert [m.spec.name for m in mapped] == ([column] if column else []), header
 
 
-@pytest.mark.parametrize(("header", "column"), [*FUNDING, ("至上年底累计资金到位", None), ("本次到位金额", None)])
+@pytest.mark.parametrize(("header", "column"),
+                         [*FUNDING, ("至上年底累计资金到位", None), ("本次到位金额", "received_amount")])
 def test_a_funding_header_is_read_as_what_it_measures(header: str, column: str | None) -> None:
     mapped, _ = _match(spec_for("funding"), [header])
     assert [m.spec.name for m in mapped] == ([column] if column else []), header
+
+
+@pytest.mark.parametrize("headers", [["本次到位金额", "累计到位金额"],
+                                     ["累计到位金额（万元）", "本次到位金额（万元）"]])
+def test_an_event_and_its_running_total_are_told_apart_in_either_order(headers: list[str]) -> None:
+    mapped, unmapped = _match(spec_for("funding"), headers)
+    read = {m.header: m.spec.name for m in mapped}
+    assert read == {next(h for h in headers if "本次" in h): "received_amount",
+                    next(h for h in headers if "累计" in h): "received_running_total"} and not unmapped
+
+
+def test_without_an_event_column_a_cumulative_amount_is_the_lines_amount() -> None:
+    mapped, unmapped = _match(spec_for("funding"), ["年度资金到位", "累计到位金额"])
+    assert [m.spec.name for m in mapped] == ["received_amount"] and unmapped == [(1, "累计到位金额")]
 
 
 def test_the_upper_row_gives_the_scope_the_lower_row_leaves_out() -> None:
@@ -89,14 +104,15 @@ def test_the_unit_basis_year_and_months_are_kept() -> None:
     assert normalise_header("总投资\n（万元）") == "总投资"
 
 
-def test_a_quantity_in_another_unit_is_left_unread_not_misread() -> None:
-    """"里程（m）" in metres is no distance in km, "巡河时长(小时)" no duration in minutes: both are
-    listed unread (with a suggestion), never stored 1000 or 60 times off."""
-    headers = ["河长姓名", "里程（m）", "巡河时长(小时)", "巡查距离（千米）", "历时（min）"]
-    mapped, unmapped = _match(spec_for("patrol"), headers)
-    assert {m.spec.name: m.header for m in mapped} == {
-        "chief_name": "河长姓名", "distance_km": "巡查距离（千米）", "duration_min": "历时（min）"}
-    assert [h for _, h in unmapped] == ["里程（m）", "巡河时长(小时)"]
+def test_a_quantity_in_another_unit_is_converted_or_left_unread_never_misread() -> None:
+    """"里程（m）" in metres is a distance in km × 0.001, "巡河时长(小时)" minutes × 60; a unit no
+    distance is written in ("里程（亩）") is listed unread (with a suggestion), never stored as km."""
+    mapped, unmapped = _match(spec_for("patrol"), ["河长姓名", "里程（m）", "巡河时长(小时)"])
+    assert {m.spec.name: (m.header, m.unit) for m in mapped} == {
+        "chief_name": ("河长姓名", None), "distance_km": ("里程（m）", "m"), "duration_min": ("巡河时长(小时)", "小时")}
+    assert [quantity_factor(m) for m in mapped] == [1.0, 0.001, 60.0] and not unmapped
+    mapped, unmapped = _match(spec_for("patrol"), ["河长姓名", "里程（亩）", "历时（min）"])
+    assert [m.spec.name for m in mapped] == ["chief_name", "duration_min"] and unmapped == [(1, "里程（亩）")]
 
 
 def test_a_header_two_ledgers_fit_equally_is_refused_naming_both() -> None:

@@ -30,7 +30,7 @@ TO_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(1000
 # amounts consistent with each other, as a real ledger's are (the ingest checks hold them so)
 AMOUNT_BASE = {"total_investment": 9000, "since_start_completed": 5000, "before_year_completed": 4000,
                "annual_plan": 3000, "ytd_completed": 2000, "period_completed": 300, "allocated_amount": 1000,
-               "received_amount": 800, "spent_amount": 500}
+               "received_amount": 800, "spent_amount": 500, "received_running_total": 2000}
 
 # a value per column kind, as a clerk writes it, and what waterwh must store
 CELLS: dict[str, tuple[object, object]] = {
@@ -46,6 +46,7 @@ CELLS: dict[str, tuple[object, object]] = {
     "start_date": ("2024-05-10", "2024-05-10"),
     "planned_finish": ("2026-12-31", "2026-12-31"),
     "allocated_date": ("2025-02-01", "2025-02-01"),
+    "received_date": ("2025-03-0{n}", "2025-03-0{n}"),
     "remarks": ("另见附件", "另见附件"),
     "delay_reason": ("征地未完成", "征地未完成"),
     "fund_level": ("中央", "central"),
