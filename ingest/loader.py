@@ -242,6 +242,7 @@ class BatchLoader:
                 if TOTALISH.search(label):
                     kind[i] = (TOTAL if TOTAL_WORDS.search(label)
                                else SUBTOTAL if SUBTOTAL_WORDS.search(label) else BREAKDOWN)
+        self._heads(kind, group, text)
         kind[hits >= 2] = HEADER
         kind[self._column_numbers(text, n)] = HEADER  # "1 2 3 …" under the header: the columns' numbers
         kind[~cells.filled] = BLANK
@@ -262,6 +263,25 @@ class BatchLoader:
             "kind": pa.array(kind),
             "group_text": _sparse(group_text, n),
         })
+
+    def _heads(self, kind: np.ndarray, group: np.ndarray, text: list[pa.Array]) -> None:
+        """The 拼盘 layout: a 合计 row naming a project (the spec's `heads` column) totals the lines
+        below it, not the sheet: a group row of its own. Lines within such a block are its parts,
+        never groups of their own (a 资金来源 line without a programme)."""
+        m = self.layout.mapped(self.spec.heads or "")
+        if m is None:
+            return
+        named = pc.is_valid(text[m.index]).to_numpy(zero_copy_only=False)
+        head = named & ((kind == TOTAL) | (kind == SUBTOTAL))
+        if not head.any():
+            return
+        idx = np.arange(len(kind))
+        last_head = _running_last(np.where(head, idx, -1))
+        last_end = _running_last(np.where(((kind == TOTAL) | (kind == SUBTOTAL)) & ~head, idx, -1))
+        starts = _sheet_starts(self.sheet_of)
+        within = (last_head > last_end) & (last_head >= starts) & ~head
+        kind[within & group] = DATA
+        kind[head] = GROUP
 
     @staticmethod
     def _labels(labels: list[pa.Array], rows: np.ndarray) -> dict[int, str]:
@@ -373,6 +393,9 @@ class BatchLoader:
             if name in self.spec.fill_down:
                 have = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False))
                 col = _take_within(col, _running_last(np.where(content & have, idx, -1)), starts)
+            if name == self.spec.heads:  # a 拼盘 block's lines take the project of its 合计 line
+                marker = (kind == GROUP) | (kind == TOTAL) | (kind == SUBTOTAL)
+                col = pc.coalesce(col, _take_within(col, _running_last(np.where(content & marker, idx, -1)), starts))
             if name == self.spec.group_target:
                 col = pc.coalesce(col, group_label)
             if name == self.spec.group_area:

@@ -122,6 +122,9 @@ class LedgerSpec:
     # reports (an amount, a count), beside what it reports on (the required identity)
     evidence: tuple[str, ...] = ()
     group_area: str | None = None  # the column a group row named after an area (二、青溪县) fills below it
+    # the column a 合计 row naming it gives the rows below it (the 拼盘 layout: a project's total
+    # line, then one line per 资金来源 with the project left blank)
+    heads: str | None = None
     # a column a sheet without it takes from its title: {column, pattern (its first group is the value)}
     from_title: dict | None = None
     # a wide form of this ledger (one column per indicator): which columns its cells go to (ingest/wide.py)
@@ -279,7 +282,7 @@ _WIDE_KEYS = {"key", "name", "unit", "value", "target", "period", "target_words"
 _READS_AS_KEYS = {"measure", "scope", "basis_to"}
 SCOPES = {"period", "event", "ytd", "months", "cumulative", "before_year", "year", "none"}
 _ROWS_KEYS = {"identity", "label_columns", "group_row", "group_target", "group_is_subtotal", "fill_down", "evidence",
-              "group_area", "from_title"}
+              "group_area", "from_title", "heads"}
 _CHECK_KEYS = {"when", "reason", "columns"}
 # what a bureau's local file may add to a shipped column: header words and cell words, never types
 LOCAL_COLUMN_KEYS = {"aliases", "values", "alias_sets"}
@@ -385,6 +388,7 @@ def _load(path: Path) -> LedgerSpec:
         measures=_measure_words(doc.get("measures") or {}),
         evidence=tuple(rows.get("evidence", [])),
         group_area=rows.get("group_area"),
+        heads=rows.get("heads"),
         from_title=rows.get("from_title"),
         wide=_wide(path, doc),
     )

@@ -320,6 +320,20 @@ CASES = [
              "「本次到位金额」 200（应为 500）；已按本行金额入库，请核对累计数"),
             (5, "F", "20", "cell_flagged", "「累计到位金额」 20 万元小于本行「本次到位金额」 50；"
              "已按本行金额入库，请核对累计数")])]),
+    # the 拼盘 layout (catkins10/cms 项目资金拼盘及到位汇总表.xls): a project's 合计 line, then one line
+    # per 资金来源 with the project left blank; the 合计 totals the lines under it, not the sheet
+    Case("a project's 合计 line, then one line per source", xlsx("拼盘.xlsx", {"S": [
+        ["青溪县2025年1-3月资金到位汇总表"], ["单位：万元"],
+        ["序号", "项目名称", "项目总投资", "资金来源", "来源说明", "年度资金到位"],
+        ["1", "甲项目", 9000, "合 计", "", 1500], ["", "", 9000, "中央", "中央水利发展资金", 1000],
+        ["", "", 9000, "县级", "", 500], ["2", "乙项目", 5000, "合计", "", 800],
+        ["", "", 5000, "省级", "省级专项", 800],
+        ["总计", "", 14000, "", "", 2300]]}), "loaded", None, (6, 3, 0, 3),
+         [("SELECT source_row, fund_level, fund_program, project_name, received_amount FROM raw.funding_ledger "
+           "ORDER BY 1", [(5, "central", "中央水利发展资金", "甲项目", 1000.0), (6, "county", None, "甲项目", 500.0),
+                          (8, "provincial", "省级专项", "乙项目", 800.0)]),
+          ("SELECT source_row, row_kind, reported_value, covers_from_row, covers_to_row FROM raw.reported_totals "
+           "ORDER BY 1", [(4, "group", 1500.0, 5, 6), (7, "group", 800.0, 8, 8), (9, "total", 2300.0, 5, 8)])]),
     Case("合计 and 小计 rows", xlsx("合计.xlsx", {"S": investment_rows(TITLE, [
         P1, ["", "小计", "", "", "", 9800, 4200, 200, 1200, 8100, "", ""], P2],
         ["", "合计", "", "", "", 15000, 6000, 300, 2100, 9000, "", ""])}), "loaded", None, (4, 2, 0, 2),
