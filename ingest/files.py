@@ -11,10 +11,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from ingest.batch import FileResult, Pending, SheetResult, signature
 from ingest.cells import has_text
 from ingest.isolation import FileRead, ReadAhead, ReadLimits
 from ingest.layout import Layout, LayoutCache, LayoutError, NotALedger, detect_layout, find_scope
-from ingest.loader import BatchLoader, FileResult, Pending, SheetResult, signature
+from ingest.loader import BatchLoader
 from ingest.periods import Period, PeriodError, find_period
 from ingest.readers import Sheet, readable, sha256_of
 from ingest.schema import AUDIT_TABLES, ensure_schema

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.cells import cell_flags, code_of, first_bytes, has_text, nothing, only_bytes, rows_containing
-from ingest.loader import NUMBER_BYTES, _round
+from ingest.parse import NUMBER_BYTES, _round
 from ingest.sql_parsers import NEEDS_NORM, NULL_TOKENS, install_macros
 from ingest.text import normalise_cell, normalise_cells
 

@@ -23,8 +23,8 @@ from types import TracebackType
 import duckdb
 
 from expectations.results import CheckResult
+from ingest.batch import FileResult
 from ingest.files import ingest_paths
-from ingest.loader import FileResult
 from ingest.periods import Period
 from ingest.schema import ensure_schema
 from waterwh import publish as pub
