@@ -224,7 +224,6 @@ def mart_suites() -> list[Suite]:
             changed_rows_only=True,
             expectations=[
                 _err(E.ExpectColumnValuesToNotBeNull(column="patrol_date")),
-                _err(E.ExpectColumnValuesToNotBeNull(column="river_name")),
                 _err(E.ExpectColumnValuesToBeInSet(column="chief_level", value_set=CHIEF_LEVEL)),
                 _err(E.ExpectColumnValuesToBeInSet(column="handling_status", value_set=HANDLING)),
                 _err(E.ExpectColumnValuesToBeBetween(column="issues_found", min_value=0)),

@@ -302,10 +302,8 @@ def _read(
         rule = layout.spec.from_title
         if rule and not layout.mapped(rule["column"]):
             word = layout.spec.column(rule["column"]).aliases[0]
-            if not meta["from_title"]:  # required of every row: the sheet cannot be read without it
-                sr.error = f"缺少「{word}」列，标题中也没有写明（如「青溪河巡河记录」），请补上该列或在标题中写明"
-                continue
-            said = f"{word}取自标题：「{meta['from_title']}」"
+            said = (f"{word}取自标题：「{meta['from_title']}」" if meta["from_title"] else
+                    f"表中没有「{word}」列，标题中也没有写明，按未注明入库（如需按{word}统计，请补上该列或在标题中写明）")
             sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
         # a percentage column's cells as Excel shows them ("110.5%" for a stored 1.105)
         shown = sheet.percent_as_shown(m.index for m in layout.columns if m.spec.type == "pct")

@@ -191,8 +191,7 @@ def _score(spec: LedgerSpec, mapped: list[MappedColumn]) -> float:
     names evidence, one of those (what it reports); then more columns explained score higher."""
     names = {m.spec.name for m in mapped}
     required = [c.name for c in spec.required]
-    titled = spec.from_title["column"] if spec.from_title else None  # may come from the title instead
-    if not all(r in names or r == titled for r in required):
+    if not all(r in names for r in required):
         return 0.0
     if spec.evidence and not names.intersection(spec.evidence):
         return 0.0
@@ -320,8 +319,7 @@ def _unknown_layout_message(rows: list[list[str]], specs: tuple[LedgerSpec, ...]
         for spec in specs:
             mapped, _ = _match(spec, row)
             names = {m.spec.name for m in mapped}
-            titled = spec.from_title["column"] if spec.from_title else None
-            missing = [c for c in spec.required if c.name not in names and c.name != titled]
+            missing = [c for c in spec.required if c.name not in names]
             if spec.evidence and not names.intersection(spec.evidence):
                 missing.append(spec.column(spec.evidence[0]))  # (what a sheet of it reports: one at least)
             key = (len(names), -len(missing))  # most columns explained, then fewest missing

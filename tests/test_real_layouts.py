@@ -8,6 +8,7 @@ is printed (`-s`) and must stay at or above FLOOR.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import yaml
 
 from ingest.files import ingest_paths
 from ingest.headers import read_header
+from ingest.layout import QUANTITY_UNITS
 from ingest.spec import spec_for
 from tests.workbooks import write_xlsx
 
@@ -26,6 +28,8 @@ LAYOUTS: list[dict[str, Any]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"
 FILL = {"area": "青溪县", "year": 2025, "month": 3, "prev": 2024}
 FLOOR = 0.75  # share of the corpus that loads with the right figures (raise it as gaps close)
 TO_WAN = {"元": Decimal("0.0001"), "万元": Decimal(1), "亿元": Decimal(10000)}
+KEPT_IN = {"distance_km": "km", "duration_min": "分钟"}  # quantities, in the unit their columns keep
+STATED_UNIT = re.compile(r"[(（]\s*([^()（）]+?)\s*[)）]\s*$")
 
 # amounts consistent with each other, as a real ledger's are (the ingest checks hold them so)
 AMOUNT_BASE = {"total_investment": 9000, "since_start_completed": 5000, "before_year_completed": 4000,
@@ -93,6 +97,9 @@ def _ledger(layout: dict[str, Any], folder: Path) -> tuple[Path, list[dict[str, 
                 written, stored = CELLS[column]
                 data.append(written.replace("{n}", str(n)) if isinstance(written, str) else written)
                 want[column] = stored.replace("{n}", str(n)) if isinstance(stored, str) else stored
+                stated = STATED_UNIT.search(header_text) if column in KEPT_IN else None
+                if stated and QUANTITY_UNITS[KEPT_IN[column]].get(stated.group(1), 1.0) != 1.0:  # "里程（m）"
+                    want[column] = stored * Decimal(str(QUANTITY_UNITS[KEPT_IN[column]][stated.group(1)]))
             else:  # an amount
                 value = Decimal(AMOUNT_BASE.get(column, 100) + 10 * n + i) + Decimal("0.5")
                 data.append(float(value))

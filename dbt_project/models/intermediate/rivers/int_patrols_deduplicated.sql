@@ -143,7 +143,7 @@ ranked as (
 select
     {{ surrogate_key(['ranked.patrol_identity', 'ranked.occurrence']) }} as patrol_key,
     ranked.patrol_identity,
-    {{ surrogate_key(['ranked.river_name']) }} as river_key,
+    case when ranked.river_name is not null then {{ surrogate_key(['ranked.river_name']) }} end as river_key,
     ranked.chief_name,
     ranked.chief_level,
     ranked.river_name,
