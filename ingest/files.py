@@ -305,6 +305,10 @@ def _read(
             said = (f"{word}取自标题：「{meta['from_title']}」" if meta["from_title"] else
                     f"表中没有「{word}」列，标题中也没有写明，按未注明入库（如需按{word}统计，请补上该列或在标题中写明）")
             sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
+        own = layout.spec.own_area
+        if own and not layout.mapped(own) and sr.ledger_scope != "未注明":
+            said = f"表中没有「{layout.spec.column(own).aliases[0]}」列，按本台账的地区「{sr.ledger_scope}」入库"
+            sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
         # a percentage column's cells as Excel shows them ("110.5%" for a stored 1.105)
         shown = sheet.percent_as_shown(m.index for m in layout.columns if m.spec.type == "pct")
         pending.append(Pending(shown, layout, sr, result, meta))

@@ -124,6 +124,9 @@ def _mapped(spec: LedgerSpec, idx: int, header: str, col: ColumnSpec, cand: str)
         unit = next((u for part in header.split("_") if (u := read_header(part).unit) in MONEY_UNITS), None)
     unit = _stated_unit(col, header) or unit
     sets = dict(col.alias_sets.get(cand, {})) or spec.basis_sets(cand, col)
+    stated = _BRACKETED.search(nfkc(header.split("_")[-1])) if col.unit_to else None
+    if stated:  # "监测值(mg/L)": the unit of every value of a sheet without a unit column
+        sets[col.unit_to] = stated.group(1)
     return MappedColumn(idx, col, header, unit, sets)
 
 

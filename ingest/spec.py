@@ -43,6 +43,8 @@ class ColumnSpec:
     # the running total (累计到位) beside this column's per-event amounts (本次到位), in a ledger of one
     # line per event: never matched on its own, only where the event column is (layout._running_totals)
     running_total_of: str | None = None
+    # the column a unit this column's header states ("监测值(mg/L)") fills, in a sheet without it
+    unit_to: str | None = None
 
     def __post_init__(self) -> None:
         # Normalised once here: header matching runs for every row × spec × column while scanning.
@@ -125,6 +127,8 @@ class LedgerSpec:
     # the column a 合计 row naming it gives the rows below it (the 拼盘 layout: a project's total
     # line, then one line per 资金来源 with the project left blank)
     heads: str | None = None
+    # the column a sheet without it takes from the ledger's own area (its title or landing folder)
+    own_area: str | None = None
     # a column a sheet without it takes from its title: {column, pattern (its first group is the value)}
     from_title: dict | None = None
     # a wide form of this ledger (one column per indicator): which columns its cells go to (ingest/wide.py)
@@ -275,14 +279,14 @@ class SpecError(ValueError):
 # error naming file and line rather than a setting silently ignored.
 _COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "alias_sets", "qualified",
                 "derived", "min", "from_cells", "reads_as", "context", "sum_of",
-                "running_total_of"}
+                "running_total_of", "unit_to"}
 _SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures", "wide"}
 _WIDE_KEYS = {"key", "name", "unit", "value", "target", "period", "target_words", "period_words", "compare_words",
               "skip_words"}
 _READS_AS_KEYS = {"measure", "scope", "basis_to"}
 SCOPES = {"period", "event", "ytd", "months", "cumulative", "before_year", "year", "none"}
 _ROWS_KEYS = {"identity", "label_columns", "group_row", "group_target", "group_is_subtotal", "fill_down", "evidence",
-              "group_area", "from_title", "heads"}
+              "group_area", "from_title", "heads", "own_area"}
 _CHECK_KEYS = {"when", "reason", "columns"}
 # what a bureau's local file may add to a shipped column: header words and cell words, never types
 LOCAL_COLUMN_KEYS = {"aliases", "values", "alias_sets"}
@@ -353,8 +357,11 @@ def _load(path: Path) -> LedgerSpec:
                 reads_as=_reads_as(path, name, c.get("reads_as"), doc.get("measures") or {}),
                 sum_of=tuple(c.get("sum_of", ())),
                 running_total_of=c.get("running_total_of"),
+                unit_to=c.get("unit_to"),
             )
         )
+        if c.get("unit_to") not in (None, *doc["columns"]):
+            raise SpecError(f"{path}：列 {name} 的 unit_to「{c['unit_to']}」不在 columns 中")
         if c.get("running_total_of") not in (None, *doc["columns"]):
             raise SpecError(f"{path}：列 {name} 的 running_total_of「{c['running_total_of']}」不在 columns 中")
         if any(f not in doc["columns"] for f in c.get("from_cells", ())):
@@ -389,6 +396,7 @@ def _load(path: Path) -> LedgerSpec:
         evidence=tuple(rows.get("evidence", [])),
         group_area=rows.get("group_area"),
         heads=rows.get("heads"),
+        own_area=rows.get("own_area"),
         from_title=rows.get("from_title"),
         wide=_wide(path, doc),
     )

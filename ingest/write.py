@@ -85,6 +85,8 @@ class WriteStage(BatchState):
                 select.append(f"p.{quoted(col)}")
             elif col in derived_values:
                 select.append(derived_values[col])
+            elif col == spec.own_area:  # a sheet naming no area is of the ledger's own
+                select.append("nullif(meta.ledger_scope, '未注明')")
             else:
                 select.append("NULL")
         with _one_thread(con):

@@ -71,6 +71,9 @@ CELLS: dict[str, tuple[object, object]] = {
     "source": ("巡河发现", "巡河发现"),
     "case_no": ("青水立〔2025〕{n}号", "青水立〔2025〕{n}号"),
     "violation_type": ("非法采砂", "非法采砂"),
+    "station": ("青溪桥{n}号断面", "青溪桥{n}号断面"),
+    "indicator_name": ("化学需氧量", "化学需氧量"),
+    "sample_date": ("2025-03-0{n}", "2025-03-0{n}"),
 }
 
 

@@ -9,7 +9,9 @@
       written "85.77%" already is (ingest divides it);
     - achievement_rate is direction-aware: actual / target when higher is better, target / actual
       when lower is better (单位GDP用水量);
-    - when several current reports give one indicator × area × period (two ledgers of a district,
+    - a monitoring record (监测因子, 监测值, 标准值) is a value against its standard, per station and
+      sampling day;
+    - when several current reports give one indicator × area × station × period (two ledgers of a district,
       or one listing it twice), report_rank 1 is the most recently loaded: fct_indicator_value keeps
       it, rpt_conflicting_reports lists where the others' values differ.
 #}
@@ -118,11 +120,11 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by indicator_code, area_name, stat_period_start, stat_period_end
+            partition by indicator_code, area_name, station_name, stat_period_start, stat_period_end
             order by ledger_loaded_at desc, load_id desc, source_sheet, source_row
         ) as report_rank,
         count(*) over (
-            partition by indicator_code, area_name, stat_period_start, stat_period_end
+            partition by indicator_code, area_name, station_name, stat_period_start, stat_period_end
         ) as reports_in_period
     from converted
 
@@ -144,6 +146,8 @@ select
 
     -- where and when
     area_name,
+    station_name,
+    sample_date,
     stat_period_start as period_start,
     stat_period_end as period_end,
     coalesce(stat_period_type, 'unknown') as period_type,

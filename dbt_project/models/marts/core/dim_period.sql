@@ -23,6 +23,8 @@ described as (
         case
             when period_type = 'month'
                 then year(period_end) || '年' || month(period_end) || '月'
+            when period_type = 'day'
+                then year(period_end) || '年' || month(period_end) || '月' || dayofmonth(period_end) || '日'
             when period_type in ('ytd', 'as_of') and period_end = last_day(period_end)
                     and period_start = cast({{ dbt.date_trunc('year', 'period_end') }} as date)
                 then year(period_end) || '年1-' || month(period_end) || '月'

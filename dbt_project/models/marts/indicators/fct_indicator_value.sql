@@ -1,6 +1,6 @@
 {#
     Indicator values (current ledger versions): one row per indicator × area × statistical
-    period as reported (of several reports of one, the most recently loaded: see
+    period as reported (× station, for monitoring records) (of several reports of one, the most recently loaded: see
     rpt_conflicting_reports). Monetary values are in 万元; other values keep their unit. achievement_rate
     is direction-aware (see int_indicator_values_normalised).
 #}
@@ -25,6 +25,8 @@ select
     indicator_name,
     reported_indicator_name,
     area_name,
+    station_name,
+    sample_date,
     period_start,
     period_end,
     period_type,

@@ -17,6 +17,8 @@ renamed as (
         {{ clean_name('indicator_name') }} as indicator_name,
         {{ clean_name('unit') }} as unit,
         {{ clean_name('admin_area') }} as area_name,
+        {{ clean_name('station') }} as station_name,
+        sample_date,
 
         -- values in the row's unit
         target_value,
@@ -30,11 +32,12 @@ renamed as (
         rank,
         rank_of,
 
-        -- statistical period of the value (falls back to the ledger's period)
+        -- statistical period of the value: as stated, else a monitoring record's sampling day,
+        -- else the ledger's period
         {{ clean_text('stat_period_label') }} as stat_period_label,
-        coalesce(stat_period_start, report_period_start) as stat_period_start,
-        coalesce(stat_period_end, report_period_end) as stat_period_end,
-        coalesce(stat_period_type, period_type) as stat_period_type,
+        coalesce(stat_period_start, sample_date, report_period_start) as stat_period_start,
+        coalesce(stat_period_end, sample_date, report_period_end) as stat_period_end,
+        coalesce(stat_period_type, case when sample_date is not null then 'day' end, period_type) as stat_period_type,
 
         {{ clean_text('remarks') }} as remarks,
 
