@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.batch import FileResult, Pending, SheetResult, signature
+from ingest.blocks import detect_blocks, unpivot_blocks
 from ingest.cells import has_text
 from ingest.isolation import FileRead, ReadAhead, ReadLimits
 from ingest.layout import Layout, LayoutCache, LayoutError, NotALedger, detect_layout, find_scope
@@ -222,6 +223,25 @@ def _internal_error(result: FileResult, exc: BaseException) -> None:
     result.error = f"内部错误，文件未加载: {type(exc).__name__}: {exc}"
 
 
+def _by_source(sheet: Sheet, head: list[list[str]], specs: tuple,
+               layouts: LayoutCache) -> tuple[Sheet, Layout, str] | None:
+    """A sheet of money by source in column blocks, as its long form, its layout and how it was read."""
+    blocks = next((b for spec in specs if (b := detect_blocks(head, spec)) is not None), None)
+    if blocks is None:
+        return None
+    long = unpivot_blocks(sheet, blocks)
+    try:
+        layout = detect_layout(long.head(40), specs, layouts)
+    except LayoutError:
+        return None
+    if layout.spec is not blocks.spec:
+        return None
+    layout.unmapped_headers = [*layout.unmapped_headers, *((-1, h) for h in blocks.unread)]
+    sources = blocks.sources
+    named = "、".join(sources[:6]) + ("…" if len(sources) > 6 else "")
+    return long, layout, f"资金按来源分列：每个来源一行读取（{named}；金额：{'、'.join(blocks.measures)}）"
+
+
 def _read(
     path: Path,
     read: FileRead,
@@ -248,13 +268,20 @@ def _read(
         sr = SheetResult(sheet.name, None, None, None)
         result.sheets.append(sr)
         try:
-            layout = detect_layout(head, specs, layouts)
+            layout: Layout | None = detect_layout(head, specs, layouts)
+            failure: LayoutError | None = None
         except LayoutError as exc:
+            layout, failure = None, exc
+        if layout is None or len(layout.unmapped_headers) >= 2:  # money by source in column blocks?
+            found = _by_source(sheet, head, specs, layouts)
+            if found is not None:
+                sheet, layout, sr.read_as = found
+        if layout is None:
             wide = next((w for spec in specs if (w := detect_wide(head, spec)) is not None), None)
             if wide is None:
-                if isinstance(exc, NotALedger):
-                    sr.note = f"不是台账，已跳过（{exc}）"
-                sr.error = str(exc)  # a note's error counts only if no sheet of the file is a ledger
+                if isinstance(failure, NotALedger):
+                    sr.note = f"不是台账，已跳过（{failure}）"
+                sr.error = str(failure)  # a note's error counts only if no sheet of the file is a ledger
                 continue
             # one column per indicator: read as the long form, each value from its own cell
             sheet = unpivot(sheet, wide)

@@ -133,6 +133,8 @@ class LedgerSpec:
     from_title: dict | None = None
     # a wide form of this ledger (one column per indicator): which columns its cells go to (ingest/wide.py)
     wide: dict | None = None
+    # money by source in column blocks (ingest/blocks.py): {source: the columns a block's source goes to}
+    blocks: dict | None = None
 
     def __post_init__(self) -> None:
         # Header matching runs for every row × spec while scanning a sheet: index the aliases once.
@@ -280,7 +282,7 @@ class SpecError(ValueError):
 _COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "alias_sets", "qualified",
                 "derived", "min", "from_cells", "reads_as", "context", "sum_of",
                 "running_total_of", "unit_to"}
-_SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures", "wide"}
+_SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures", "wide", "blocks"}
 _WIDE_KEYS = {"key", "name", "unit", "value", "target", "period", "target_words", "period_words", "compare_words",
               "skip_words"}
 _READS_AS_KEYS = {"measure", "scope", "basis_to"}
@@ -399,6 +401,7 @@ def _load(path: Path) -> LedgerSpec:
         own_area=rows.get("own_area"),
         from_title=rows.get("from_title"),
         wide=_wide(path, doc),
+        blocks=_blocks(path, doc),
     )
 
 
@@ -410,6 +413,13 @@ def _wide(path: Path, doc: dict) -> dict | None:
         if wide.get(key) not in doc["columns"]:
             raise SpecError(f"{path}：wide.{key} 应是本台账的一列，实为「{wide.get(key)}」")
     return {**wide, "period_words": [normalise_header(w) for w in wide.get("period_words", [])]}
+
+
+def _blocks(path: Path, doc: dict) -> dict | None:
+    blocks = doc.get("blocks")
+    if blocks is not None and not (blocks.get("source") and set(blocks["source"]) <= set(doc["columns"])):
+        raise SpecError(f"{path}：blocks.source 应是本台账的列的列表，实为「{blocks.get('source')}」")
+    return blocks
 
 
 def _measure_words(measures: dict[str, list[str]]) -> dict[str, str]:

@@ -121,12 +121,16 @@ def _same_ledger(new: Version, old: Version, identities: Identities) -> Superses
     return None
 
 
-def identity_sql(spec: LedgerSpec) -> str:
-    """The raw columns holding a row's identity, as one expression per column."""
+def identity_sql(spec: LedgerSpec, have: set[str] | None = None) -> str:
+    """The raw columns holding a row's identity, as one expression per column; NULL for one a
+    warehouse made before the column existed does not have (`have`: its raw table's columns)."""
     out = []
     for name in spec.identity:
         column = spec.column(name)
         raw = f"{name}_label" if column.type == "period" else name
+        if have is not None and raw not in have:
+            out.append("NULL")
+            continue
         out.append(f'lower(regexp_replace(CAST("{raw}" AS VARCHAR), \'\\s+\', \'\', \'g\'))')
     return ", ".join(out)
 
@@ -140,8 +144,9 @@ def identities_in(con: duckdb.DuckDBPyConnection, versions: Iterable[Version], t
         by_type.setdefault(v.ledger_type, set()).add(v.load_id)
     for ledger_type, loads in by_type.items():
         spec = spec_for(ledger_type)
+        have = {row[0] for row in con.execute(f"DESCRIBE {table_prefix}raw.{spec.table}").fetchall()}
         for load_id, key, *identity in con.execute(
-                f"SELECT DISTINCT load_id, ledger_key, {identity_sql(spec)} FROM {table_prefix}raw.{spec.table} "
+                f"SELECT DISTINCT load_id, ledger_key, {identity_sql(spec, have)} FROM {table_prefix}raw.{spec.table} "
                 "WHERE load_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(loads)]).fetchall():
             if any(x is not None for x in identity):
                 found.setdefault((load_id, key), set()).add(tuple(identity))

@@ -334,6 +334,27 @@ CASES = [
                           (8, "provincial", "省级专项", "乙项目", 800.0)]),
           ("SELECT source_row, row_kind, reported_value, covers_from_row, covers_to_row FROM raw.reported_totals "
            "ORDER BY 1", [(4, "group", 1500.0, 5, 6), (7, "group", 800.0, 8, 8), (9, "total", 2300.0, 5, 8)])]),
+    # money by source in column blocks: one line per row × source (ingest/blocks.py), either way up
+    Case("sources over their measures in column blocks", xlsx("来源分列.xlsx", {"S": [
+        ["青溪县2025年1-3月水利资金情况表"], ["序号", "项目名称", "中央", "", "", "省级", "", "", "合计"],
+        ["", "", "下达", "到位", "支出", "下达", "到位", "支出", "下达"],
+        ["1", "甲项目", 1000, 800, 500, 300, 300, 100, 1300], ["2", "乙项目", 500, 500, 200, "", "", "", 500]]}),
+         "loaded", None, (3, 3, 0, 0),
+         [("SELECT source_row, fund_level, fund_program, project_name, allocated_amount, received_amount, spent_amount "
+           "FROM raw.funding_ledger ORDER BY 1, 2", [(4, "central", "中央", "甲项目", 1000.0, 800.0, 500.0),
+                                                    (4, "provincial", "省级", "甲项目", 300.0, 300.0, 100.0),
+                                                    (5, "central", "中央", "乙项目", 500.0, 500.0, 200.0)])]),
+    Case("measures over numbered sources, one source no level", xlsx("养护.xlsx", {"S": [
+        ["2025年3月养护大中修工程项目进展情况表"],
+        ["序号", "项目名称", "计划下达资金（万元）", "", "", "累计拨付资金（万元）", "", ""],
+        ["", "", "1、车购税", "2、省债", "3、其他", "1、车购税", "2、省债", "3、其他"],
+        ["1", "甲路大修", 300, 200, "", 200, 100, ""], ["2", "乙路中修", "", 80, 10, "", 40, 5]]}),
+         "partial", None, (4, 3, 1, 0),
+         [("SELECT source_row, fund_level, fund_program, allocated_amount, spent_amount FROM raw.funding_ledger "
+           "ORDER BY 1, 2", [(4, "provincial", "省债", 200.0, 100.0), (5, "other", "其他", 10.0, 5.0),
+                             (5, "provincial", "省债", 80.0, 40.0)]),
+          ("SELECT row_number, column_letter, raw_value, action FROM audit.quarantine",
+           [(4, "C", "车购税", "row_rejected")])]),
     Case("合计 and 小计 rows", xlsx("合计.xlsx", {"S": investment_rows(TITLE, [
         P1, ["", "小计", "", "", "", 9800, 4200, 200, 1200, 8100, "", ""], P2],
         ["", "合计", "", "", "", 15000, 6000, 300, 2100, 9000, "", ""])}), "loaded", None, (4, 2, 0, 2),

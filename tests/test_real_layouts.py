@@ -149,10 +149,54 @@ def _wide_loads(layout: dict[str, Any], folder: Path) -> str | None:
     return None if got == want else f"wrong figures: {got} vs {want}"
 
 
+def _blocks_loads(layout: dict[str, Any], folder: Path) -> str | None:
+    """Money by source in column blocks: each row × source with a known fund level loads as a line
+    with the block's figures; a source that names no level is refused at its cell, saying so."""
+    header = [[_fill(h) for h in row] for row in layout["header"]]
+    rows: list[list[object]] = [[_fill(layout["title"])], *header]
+    want, refused = [], set()
+    levels = list(spec_for("funding").column("fund_level").values)
+    for n in (1, 2):
+        data: list[object] = []
+        lines: dict[str, dict[str, Decimal]] = {}
+        for i, column in enumerate(layout["means"]):
+            if column and column.startswith("block:"):
+                value = Decimal(100 * n + i) + Decimal("0.5")
+                data.append(float(value))
+                source = re.sub(r"^\d+、", "", header[1][i])
+                if column != "block:null":
+                    lines.setdefault(source, {})[column.removeprefix("block:")] = value
+            elif column in CELLS:
+                data.append(CELLS[column][0].replace("{n}", str(n)))
+            else:
+                data.append("—")
+        rows.append(data)
+        project = CELLS["project_name"][1].replace("{n}", str(n))
+        for source, figures in lines.items():
+            if any(source.startswith(level) for level in levels):
+                want.append((project, source, figures.get("allocated_amount"), figures.get("spent_amount")))
+            else:
+                refused.add((project, source))
+    path = write_xlsx(folder / f"{layout['id']}.xlsx", {"Sheet1": rows})
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [path])
+    if not result.sheets or result.sheets[0].ledger_type != "funding":
+        return f"{result.status}: {result.error}"
+    got = con.execute("SELECT project_name, fund_program, allocated_amount, spent_amount FROM raw.funding_ledger "
+                      "ORDER BY source_row, fund_program").fetchall()
+    said = {r for (r,) in con.execute(
+        "SELECT raw_value FROM audit.quarantine WHERE column_name = 'fund_level'").fetchall()}
+    if sorted(got) != sorted(want):
+        return f"wrong figures: {got} vs {want}"
+    return None if said == {s for _, s in refused} else f"refused sources {said} vs {refused}"
+
+
 def _loads(layout: dict[str, Any], folder: Path) -> str | None:
     """None when the layout loads with the right figures; else what went wrong."""
     if layout.get("wide"):
         return _wide_loads(layout, folder)
+    if layout.get("blocks"):
+        return _blocks_loads(layout, folder)
     path, expected = _ledger(layout, folder)
     con = duckdb.connect(":memory:")
     [result] = ingest_paths(con, [path])
