@@ -298,6 +298,8 @@ def _read(
             sr.error = "只有表头，没有数据行（空白模板？），请填写后重新报送"
             continue
         sr.recognised = [(m.spec.name, m.header, m.unit) for m in layout.columns]
+        for said in layout.said:
+            sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
         for column in layout.spec.columns:  # a column the sheet splits in parts: their sum, said so
             parts = [layout.mapped(p) for p in column.sum_of]
             if parts and all(parts) and not layout.mapped(column.name):

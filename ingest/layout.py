@@ -41,6 +41,7 @@ class Layout:
     unmapped_headers: list[tuple[int, str]]
     title: str
     score: float
+    said: list[str] = field(default_factory=list)  # how headers were read beyond their own words
 
     @property
     def data_start(self) -> int:
@@ -290,11 +291,34 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
         raise (LayoutError if near else NotALedger)(message)
     best.columns = [replace(m, sets=dict(m.sets)) for m in best.columns]  # its own: units are set below
     best.unmapped_headers = list(best.unmapped_headers)
+    _as_of_title(best)
     sheet_unit = unit_in_title(best.title)
     for m in best.columns:
         if m.unit is None and sheet_unit and m.spec.type == "amount":
             m.unit = sheet_unit
     return best
+
+
+_AS_OF = re.compile(r"(截至|截止)(?!上年|去年|\d{4}年底)")
+
+
+def _as_of_title(layout: Layout) -> None:
+    """A title "…（截至2025年3月）" states figures as of that date: a measure whose header gives no
+    period ("完成投资") is the cumulative one, said so."""
+    if not _AS_OF.search(layout.title):
+        return
+    used = {m.spec.name for m in layout.columns}
+    for idx, header in list(layout.unmapped_headers):
+        spec = layout.spec
+        col = next((c for cand in _candidates(header) for c in spec.reading_columns(cand, scope_else="cumulative")
+                    if c.name not in used and not c.running_total_of), None)
+        if col is None or not _same_unit(col, header):
+            continue
+        used.add(col.name)
+        layout.unmapped_headers.remove((idx, header))
+        layout.columns.append(_mapped(spec, idx, header, col, normalise_header(header)))
+        layout.said.append(f"「{header.replace('_', '')}」未注明期间，按标题所写的截至日期读作开工以来累计")
+    layout.columns.sort(key=lambda m: m.index)
 
 
 def _tie_message(best: Layout, spec: LedgerSpec, mapped: list[MappedColumn]) -> str:

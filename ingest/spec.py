@@ -165,20 +165,26 @@ class LedgerSpec:
             found = cache[(header, read)] = tuple(self.columns[i] for i in sorted(hits))
         return found
 
-    def reading_columns(self, header: str) -> tuple[ColumnSpec, ...]:
+    def reading_columns(self, header: str, scope_else: str | None = None) -> tuple[ColumnSpec, ...]:
         """The column a header no alias matched is read as (ingest/headers.py), in this order:
         - measure + scope: "2023年1-9月实际完成投资" → the column that reads as 完成投资 over ytd; in a
           two-row header the upper row may give the scope ("年度最新进展_累计完成投资");
         - a column that reads as no measure, by what is left once period and filler words are off
           ("1-3月实际形象进度" → 形象进度);
         - by the alias it ends with ("项目建设单位", "目前项目建设形象进度"), or its first part before
-          及/和/与 ("存在问题及建议"), unless a word of plan (预计, 拟) makes it another thing."""
+          及/和/与 ("存在问题及建议"), unless a word of plan (预计, 拟) makes it another thing;
+        - by a list sharing its last word ("业主、法人（责任）单位及负责人" → 业主单位).
+        A measure over a block of its parts ("完成投资" over 总投资 | 其中政府投资 | …) is read at the
+        block's total column; `scope_else` is the scope of a measure whose header gives none (the
+        title's: see layout._as_of_title)."""
         from ingest.headers import header_words, read_header
 
         upper, _, lower = header.rpartition("_")
+        if upper and lower in BLOCK_TOTALS and self.measures.get(read_header(upper).text):
+            upper, lower = "", upper  # "完成投资" over 总投资 | 政府投资 | …: the block's total is the measure
         reading = read_header(lower)
         above = read_header(upper) if upper else None
-        scope = reading.scope or (above.scope if above else None)
+        scope = reading.scope or (above.scope if above else None) or scope_else
         if scope == "cumulative" and reading.scope_word == "累计" and above is not None and above.year:
             scope = "ytd"  # "2025年" over "累计完成": this year's total so far
         measure = self.measures.get(reading.plain) or self.measures.get(reading.text)
@@ -271,6 +277,10 @@ def normalise_header(text: str) -> str:
     t = re.sub(r"[(\[](单位:)?(千米|米|m|分钟|min|小时|h|人|人次|名|项|起|万方|万立方米|mg/L|mg/l|亩|公顷)[)\]]$",
                "", t)
     return t.replace("（", "(").replace("）", ")")
+
+
+# under a measure in a two-row header, the column of the whole of it, the others its parts
+BLOCK_TOTALS = frozenset({"合计", "小计", "总计", "总投资", "总额", "合计金额"})
 
 
 class SpecError(ValueError):

@@ -622,3 +622,21 @@ def test_a_quantity_headed_in_another_unit_is_converted(tmp_path: Path) -> None:
     got = con.execute("SELECT duration_min, distance_km FROM raw.patrol_log ORDER BY source_row").fetchall()
     assert got == [(90, 3.5), (120, 0.8)]
     assert ("distance_km", "里程(m)", "m") in result.sheets[0].recognised  # (headers as NFKC reads them)
+
+
+@pytest.mark.parametrize(("title", "read"), [("青溪县村落保护项目进度（截至2025年3月）", True),
+                                             ("青溪县2025年3月村落保护项目进度", False)])
+def test_a_measure_without_a_period_takes_the_titles_as_of_date(tmp_path: Path, title: str, read: bool) -> None:
+    """"完成投资" over its parts by source (总投资 | 其中政府投资 | …) gives no period: under a title
+    "截至…" it is the total since the start, said so; under any other title it is left unread."""
+    rows = [[title], ["序号", "项目名称", "计划投资", "", "完成投资", ""],
+            ["", "", "总投资（万元）", "政府投资（万元）", "总投资（万元）", "其中政府投资（万元）"],
+            ["1", "甲村保护利用", 900, 600, 500, 300]]
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [xlsx("村落.xlsx", {"S": rows})(tmp_path)])
+    assert result.status == "loaded", result.error
+    got = con.execute("SELECT total_investment, since_start_completed FROM raw.investment_ledger").fetchall()
+    assert got == [(900, 500 if read else None)]
+    said = "「完成投资总投资(万元)」未注明期间，按标题所写的截至日期读作开工以来累计"  # (headers as NFKC reads them)
+    assert (said in (result.sheets[0].read_as or "")) is read
+    assert ("完成投资_总投资(万元)" in result.sheets[0].unmapped) is not read
