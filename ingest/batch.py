@@ -55,6 +55,10 @@ class SheetResult:
     recognised: list[tuple[str, str, str | None]] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
 
+    def say(self, how: str) -> None:
+        """Add to how the sheet was read (`read_as`)."""
+        self.read_as = f"{self.read_as}；{how}" if self.read_as else how
+
 
 @dataclass
 class FileResult:

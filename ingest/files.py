@@ -15,7 +15,16 @@ from ingest.batch import FileResult, Pending, SheetResult, signature
 from ingest.blocks import detect_blocks, unpivot_blocks
 from ingest.cells import has_text
 from ingest.isolation import FileRead, ReadAhead, ReadLimits
-from ingest.layout import Layout, LayoutCache, LayoutError, NotALedger, detect_layout, find_scope
+from ingest.layout import (
+    Layout,
+    LayoutCache,
+    LayoutError,
+    NotALedger,
+    detect_layout,
+    find_scope,
+    header_years,
+    keep_year,
+)
 from ingest.loader import BatchLoader
 from ingest.periods import Period, PeriodError, find_period
 from ingest.readers import Sheet, readable, sha256_of
@@ -297,18 +306,26 @@ def _read(
             # an empty template must not register as a version (it would supersede the real ledger)
             sr.error = "只有表头，没有数据行（空白模板？），请填写后重新报送"
             continue
+        years = header_years(layout)
+        if len(years) >= 2 and period is None:  # years × measures: the ledger's own year's columns
+            try:
+                own = find_period(layout.title, sheet.name, path.stem)
+            except PeriodError:
+                own = None
+            if own is not None and own.end.year in years:
+                layout = keep_year(layout, own.end.year)
         sr.recognised = [(m.spec.name, m.header, m.unit) for m in layout.columns]
         for said in layout.said:
-            sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
+            sr.say(said)
         for column in layout.spec.columns:  # a column the sheet splits in parts: their sum, said so
             parts = [layout.mapped(p) for p in column.sum_of]
             if parts and all(parts) and not layout.mapped(column.name):
-                sr.read_as = (f"{column.aliases[0]} = " + " + ".join(f"「{m.header}」" for m in parts if m)
-                              + "（台账未单列，相加得出）")
+                sr.say(f"{column.aliases[0]} = " + " + ".join(f"「{m.header}」" for m in parts if m)
+                       + "（台账未单列，相加得出）")
             total, amount = layout.mapped(column.name), layout.mapped(column.running_total_of or "")
             if total and amount:  # one line per event: the event counts, its running total checks it
                 said = f"每行一笔：按「{amount.header}」计入，「{total.header}」用于核对逐笔累计"
-                sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
+                sr.say(said)
         sr.unmapped = [h for _, h in layout.unmapped_headers]
         try:
             sr.period = period or find_period(layout.title, sheet.name, path.stem, [m.header for m in layout.columns])
@@ -333,11 +350,11 @@ def _read(
             word = layout.spec.column(rule["column"]).aliases[0]
             said = (f"{word}取自标题：「{meta['from_title']}」" if meta["from_title"] else
                     f"表中没有「{word}」列，标题中也没有写明，按未注明入库（如需按{word}统计，请补上该列或在标题中写明）")
-            sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
+            sr.say(said)
         own = layout.spec.own_area
         if own and not layout.mapped(own) and sr.ledger_scope != "未注明":
             said = f"表中没有「{layout.spec.column(own).aliases[0]}」列，按本台账的地区「{sr.ledger_scope}」入库"
-            sr.read_as = f"{sr.read_as}；{said}" if sr.read_as else said
+            sr.say(said)
         # a percentage column's cells as Excel shows them ("110.5%" for a stored 1.105)
         shown = sheet.percent_as_shown(m.index for m in layout.columns if m.spec.type == "pct")
         pending.append(Pending(shown, layout, sr, result, meta))

@@ -289,14 +289,46 @@ def detect_layout(rows: list[list[str]], specs: tuple[LedgerSpec, ...], cache: L
     if best is None:
         message, near = _unknown_layout_message([row_at(i) for i in range(len(raw))], specs)
         raise (LayoutError if near else NotALedger)(message)
-    best.columns = [replace(m, sets=dict(m.sets)) for m in best.columns]  # its own: units are set below
-    best.unmapped_headers = list(best.unmapped_headers)
-    _as_of_title(best)
-    sheet_unit = unit_in_title(best.title)
-    for m in best.columns:
+    return _own(best)
+
+
+def _own(layout: Layout) -> Layout:
+    """The layout with columns of its own (the matches are shared), read against its title."""
+    layout.columns = [replace(m, sets=dict(m.sets)) for m in layout.columns]  # its own: units are set below
+    layout.unmapped_headers = list(layout.unmapped_headers)
+    _as_of_title(layout)
+    sheet_unit = unit_in_title(layout.title)
+    for m in layout.columns:
         if m.unit is None and sheet_unit and m.spec.type == "amount":
             m.unit = sheet_unit
-    return best
+    return layout
+
+
+def _year_of(part: str) -> int | None:
+    """The year a header part is of ("2024年_计划" → 2024); not the one a before-year scope names
+    ("至2024年底累计完成投资" is of the ledger's year)."""
+    reading = read_header(part)
+    return reading.year if reading.scope != "before_year" else None
+
+
+def header_years(layout: Layout) -> list[int]:
+    """The years the header's cells are of ("2024年_计划", "2025年完成投资"), in order."""
+    headers = [h for _, h in layout.unmapped_headers] + [m.header for m in layout.columns]
+    return sorted({y for h in headers for part in h.split("_") if (y := _year_of(part))})
+
+
+def keep_year(layout: Layout, year: int) -> Layout:
+    """A header of years × measures (2023年 [计划 | 完成] | 2024年 […] | 2025年 […]): read the
+    columns of the ledger's own year; the other years' are listed unread, not taken as this year's."""
+    headers = dict(layout.unmapped_headers) | {m.index: m.header for m in layout.columns}
+    other = {i for i, h in headers.items() if any((y := _year_of(p)) and y != year for p in h.split("_"))}
+    mapped, unmapped = _match(layout.spec, [("" if i in other else headers.get(i, ""))
+                                            for i in range(max(headers) + 1)])
+    kept = Layout(layout.spec, layout.header_first, layout.header_last, mapped,
+                  sorted([*unmapped, *((i, headers[i]) for i in other)]), layout.title, layout.score)
+    kept.said.append(f"表头按年度分列（{'、'.join(f'{y}年' for y in header_years(layout))}）：读取{year}年的列，"
+                     "其他年度的列未读取")
+    return _own(kept)
 
 
 _AS_OF = re.compile(r"(截至|截止)(?!上年|去年|\d{4}年底)")

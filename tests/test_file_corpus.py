@@ -640,3 +640,22 @@ def test_a_measure_without_a_period_takes_the_titles_as_of_date(tmp_path: Path, 
     said = "「完成投资总投资(万元)」未注明期间，按标题所写的截至日期读作开工以来累计"  # (headers as NFKC reads them)
     assert (said in (result.sheets[0].read_as or "")) is read
     assert ("完成投资_总投资(万元)" in result.sheets[0].unmapped) is not read
+
+
+def test_years_by_measures_read_the_ledgers_own_year(tmp_path: Path) -> None:
+    """2023年 [计划 | 完成] | 2024年 […] | 2025年 […] in a ledger of 2025: the 2025 columns are the
+    year's plan and completion so far; the other years' are listed unread, never taken as this
+    year's (nor refused as a period that disagrees with the title)."""
+    rows = [["青溪县重点水利项目投资计划执行情况（2025年1-9月）"],
+            ["序号", "项目名称", "总投资", "至2024年底累计完成", "2023年", "", "2024年", "", "2025年", ""],
+            ["", "", "", "", "计划", "完成", "计划", "完成", "计划", "完成"],
+            ["1", "甲水库", 9000, 3000, 1000, 900, 2000, 2100, 3000, 1500]]
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [xlsx("分年度.xlsx", {"S": rows})(tmp_path)])
+    assert result.status == "loaded", result.error
+    got = con.execute("SELECT total_investment, before_year_completed, annual_plan, ytd_completed "
+                      "FROM raw.investment_ledger").fetchall()
+    assert got == [(9000, 3000, 3000, 1500)]
+    sheet = result.sheets[0]
+    assert "读取2025年的列，其他年度的列未读取" in sheet.read_as
+    assert sheet.unmapped == ["2023年_计划", "2023年_完成", "2024年_计划", "2024年_完成"]
