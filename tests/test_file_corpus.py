@@ -659,3 +659,13 @@ def test_years_by_measures_read_the_ledgers_own_year(tmp_path: Path) -> None:
     sheet = result.sheets[0]
     assert "读取2025年的列，其他年度的列未读取" in sheet.read_as
     assert sheet.unmapped == ["2023年_计划", "2023年_完成", "2024年_计划", "2024年_完成"]
+
+
+def test_sequence_marks_after_the_number_are_items(tmp_path: Path) -> None:
+    """"1●", "2●" (a mark after the number, as some templates print it) number projects, not groups."""
+    rows = [[TITLE], INVESTMENT_HEADER, ["1●", *P1[1:]], ["2●", *P2[1:]]]
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [xlsx("标记.xlsx", {"S": rows})(tmp_path)])
+    assert result.status == "loaded", result.error
+    assert con.execute("SELECT seq_no, project_name FROM raw.investment_ledger ORDER BY source_row").fetchall() == [
+        ("1●", P1[1]), ("2●", P2[1])]
