@@ -129,6 +129,9 @@ class NotifySettings:
 
     webhook_url: str | None = None
     webhook_kind: str = "json"  # json | wecom | dingtalk
+    webhook_secret: str | None = None  # a 钉钉 robot's 加签 secret (SEC…)
+    attempts: int = 4  # per sink, the first included; transient failures only
+    backoff_seconds: float = 2.0  # waits 2, 4, 8 … seconds (at most 60) between attempts
     smtp_host: str | None = None
     smtp_port: int = 25
     email_from: str = "waterwh@localhost"
@@ -142,6 +145,9 @@ class NotifySettings:
         return cls(
             webhook_url=env("WATERWH_NOTIFY_WEBHOOK") or None,
             webhook_kind=env("WATERWH_NOTIFY_WEBHOOK_KIND", "json"),
+            webhook_secret=env("WATERWH_NOTIFY_WEBHOOK_SECRET") or None,
+            attempts=int(env("WATERWH_NOTIFY_ATTEMPTS", "4")),
+            backoff_seconds=float(env("WATERWH_NOTIFY_BACKOFF_SECONDS", "2")),
             smtp_host=host or None,
             smtp_port=int(port or 25),
             email_from=env("WATERWH_NOTIFY_EMAIL_FROM", "waterwh@localhost"),

@@ -70,8 +70,23 @@ def print_run(console: Console, settings: Settings, r: RunResult) -> None:
         console.print(f"The previously published warehouse is unchanged: {settings.published_path}")
 
 
+def _print_failed_deliveries(console: Console, settings: Settings) -> None:
+    """Alerts a sink did not take (waterwh/notify.py): the people who should know may not."""
+    from waterwh.notify import failed_deliveries
+
+    failed = failed_deliveries(settings)
+    if not failed:
+        return
+    last = failed[-1]
+    sinks = (last.get("sinks") or {}).items()
+    why = "；".join(f"{sink}：{how}" for sink, how in sinks if str(how).startswith("failed"))
+    console.print(f"[red]告警未送达：最近 20 条通知中有 {len(failed)} 条未送达[/red]（最近一条 {last['at']}，"
+                  f"运行 {last['run_id']}：{why}）。请检查 WATERWH_NOTIFY_* 设置；全文见 {settings.notifications_log}")
+
+
 def print_status(console: Console, settings: Settings) -> int:
     path = settings.published_path
+    _print_failed_deliveries(console, settings)
     if not path.exists():
         console.print(f"Nothing published yet under {settings.home}. Run `waterwh run` (or `make demo`).")
         return 1
