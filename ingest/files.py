@@ -296,7 +296,8 @@ def _read(
             sheet = unpivot(sheet, wide)
             layout = detect_layout(sheet.head(wide.header_row + 1), specs, layouts)
             layout.unmapped_headers = [(-1, h) for h in wide.unread]
-            sr.read_as = (f"宽表：每行一个地区、每列一个指标，已按 {len(wide.indicators)} 个指标逐格读取"
+            row_is = "监测点" if wide.key_name == "station" else "地区"
+            sr.read_as = (f"宽表：每行一个{row_is}、每列一个指标，已按 {len(wide.indicators)} 个指标逐格读取"
                        f"（{'、'.join(i.name for i in wide.indicators[:6])}{'…' if len(wide.indicators) > 6 else ''}）")
         sr.ledger_type = layout.spec.ledger_type
         if sheet.hidden:  # a copy kept out of sight (last month's, a draft) would count twice

@@ -294,7 +294,7 @@ _COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "al
                 "running_total_of", "unit_to"}
 _SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures", "wide", "blocks"}
 _WIDE_KEYS = {"key", "name", "unit", "value", "target", "period", "target_words", "period_words", "compare_words",
-              "skip_words"}
+              "skip_words", "carry"}
 _READS_AS_KEYS = {"measure", "scope", "basis_to"}
 SCOPES = {"period", "event", "ytd", "months", "cumulative", "before_year", "year", "none"}
 _ROWS_KEYS = {"identity", "label_columns", "group_row", "group_target", "group_is_subtotal", "fill_down", "evidence",
@@ -419,10 +419,15 @@ def _wide(path: Path, doc: dict) -> dict | None:
     wide = doc.get("wide")
     if wide is None:
         return None
-    for key in ("key", "name", "unit", "value", "target", "period"):
+    keys = wide.get("key")
+    keys = [keys] if isinstance(keys, str) else list(keys or [])
+    for key in ("name", "unit", "value", "target", "period"):
         if wide.get(key) not in doc["columns"]:
             raise SpecError(f"{path}：wide.{key} 应是本台账的一列，实为「{wide.get(key)}」")
-    return {**wide, "period_words": [normalise_header(w) for w in wide.get("period_words", [])]}
+    if not keys or not set(keys + wide.get("carry", [])) <= set(doc["columns"]):
+        raise SpecError(f"{path}：wide.key 和 wide.carry 应是本台账的列，实为「{keys}」「{wide.get('carry')}」")
+    return {**wide, "key": keys, "carry": list(wide.get("carry", [])),
+            "period_words": [normalise_header(w) for w in wide.get("period_words", [])]}
 
 
 def _blocks(path: Path, doc: dict) -> dict | None:

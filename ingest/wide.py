@@ -31,9 +31,12 @@ from ingest.text import column_letter, nfkc
 SCAN_ROWS = 40
 _NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)%?")
 _UNIT_AT_END = re.compile(r"[(\[]\s*([^()\[\]]{1,12}?)\s*[)\]]\s*$|(%)$")
-# units written in Chinese only (a unit with a Latin letter or % is one anyway: m3/万元, mg/L)
+# units written in Chinese only, and units of letters alone; any with /, %, ‰ or a degree sign is
+# one anyway (m3/万元, mg/L, ℃). Anything else in brackets is part of the name: 化学需氧量（COD）,
+# 氨氮（NH3-N）, 总磷（以P计）, 铬（六价）.
 _CJK_UNITS = {"万元", "亿元", "元", "万人", "人", "个", "处", "次", "名", "分", "亩", "万亩", "公里", "千米", "吨",
-              "万吨"}
+              "万吨", "度", "无量纲"}
+_LETTER_UNITS = {"m", "km", "m3", "m³", "km2", "km²", "k㎡", "kg", "t", "mg", "g", "L", "h", "min", "NTU", "kWh", "hm3"}
 _TOTAL = re.compile(r"^(合\s*计|小\s*计|总\s*计)")
 
 
@@ -50,7 +53,9 @@ class Indicator:
 class WideLayout:
     spec: LedgerSpec
     header_row: int  # 0-based row of the header
-    key: int  # column of the row key (the area)
+    key: int  # column of the row key (the area, or the station)
+    key_name: str  # the spec column it is (wide.key: the first of them the header has)
+    carried: tuple[tuple[str, int], ...]  # other columns a row keeps as they are (wide.carry): (name, column)
     period: int | None  # column of each row's period (年份), if any
     seq: int | None
     indicators: tuple[Indicator, ...]
@@ -64,8 +69,8 @@ def _split_unit(header: str) -> tuple[str, str | None]:
     if not m:
         return text, None
     unit = m.group(1) or m.group(2)
-    if not re.search(r"[A-Za-z%‰℃]", unit) and unit not in _CJK_UNITS:
-        return text, None  # "(六价)" is part of a name, not a unit
+    if not (re.search(r"[/%‰℃°]", unit) or unit in _CJK_UNITS or unit.lstrip("万亿千百") in _LETTER_UNITS):
+        return text, None  # "(六价)", "(NH3-N)", "(以P计)" are part of a name, not a unit
     return text[: m.start()].rstrip("_"), unit
 
 
@@ -79,15 +84,21 @@ def detect_wide(rows: list[list[str]], spec: LedgerSpec) -> WideLayout | None:
     wide = spec.wide
     if not wide:
         return None
-    key_col, targets = spec.column(wide["key"]), tuple(wide["target_words"])
+    targets = tuple(wide["target_words"])
     periods, skip = set(wide["period_words"]), {normalise_header(w) for w in wide.get("skip_words", [])}
     head = rows[:SCAN_ROWS]
     for i, row in enumerate(head):
         cells = [normalise_header(c) for c in row]
-        keys = [j for j, c in enumerate(cells) if c and key_col.matches(c)]
-        if not keys:
+        found = {}  # spec column → the first sheet column it heads
+        for name in [*wide["key"], *wide["carry"]]:
+            j = next((j for j, c in enumerate(cells) if c and spec.column(name).matches(c)), None)
+            if j is not None and j not in found.values():
+                found.setdefault(name, j)
+        key_name = next((k for k in wide["key"] if k in found), None)
+        if key_name is None:
             continue
-        key = keys[0]
+        key = found[key_name]
+        carried = tuple((n, j) for n, j in found.items() if n != key_name and n in wide["carry"])
         data = [r for r in head[i + 1:] if any(c.strip() for c in r)]
         if not data:
             return None
@@ -96,7 +107,7 @@ def detect_wide(rows: list[list[str]], spec: LedgerSpec) -> WideLayout | None:
         indicators: list[Indicator] = []
         unread: list[str] = []
         for j, header in enumerate(row):
-            if j in (key, period, seq) or not header.strip():
+            if j in (key, period, seq) or j in dict(carried).values() or not header.strip():
                 continue
             numbers, filled = _numeric_share(data, j)
             name, unit = _split_unit(header)
@@ -115,7 +126,7 @@ def detect_wide(rows: list[list[str]], spec: LedgerSpec) -> WideLayout | None:
                 name = f"{name}（{column_letter(j)}列）"
             indicators.append(Indicator(name, unit, j, None, header))
         if len(indicators) >= 2 or (indicators and indicators[0].target is not None):
-            return WideLayout(spec, i, key, period, seq, tuple(indicators), tuple(unread))
+            return WideLayout(spec, i, key, key_name, carried, period, seq, tuple(indicators), tuple(unread))
         return None
     return None
 
@@ -125,9 +136,9 @@ def unpivot(sheet: Sheet, wide: WideLayout) -> Sheet:
     area row × indicator with a value or a target (empty cells make no row)."""
     spec, w = wide.spec, wide.spec.wide
     assert w is not None
-    words = {name: spec.column(name).aliases[0] for name in
-             (w["key"], w["name"], w["unit"], w["value"], w["target"], w["period"], "seq_no")}
-    order = ["seq_no", w["key"], w["name"], w["unit"], w["value"], w["target"], w["period"]]
+    carried = dict(wide.carried)
+    order = ["seq_no", wide.key_name, w["name"], w["unit"], w["value"], w["target"], w["period"], *carried]
+    words = {name: spec.column(name).aliases[0] for name in order}
     sheet = sheet.percent_as_shown(ind.value for ind in wide.indicators)  # 45% as the clerk sees it
     table = sheet.table
     columns = [table.column(j).to_pylist() for j in range(table.num_columns)]
@@ -161,7 +172,8 @@ def unpivot(sheet: Sheet, wide: WideLayout) -> Sheet:
             if period and re.fullmatch(r"\d{4}", period.strip()):
                 period = period.strip() + "年"
             seq = area if area and _TOTAL.match(area.strip()) else cell(wide.seq, r)  # a 合计 row stays a total
-            for c, v, j, h in (("seq_no", seq, wide.seq, ""), (w["key"], area, wide.key, ""),
+            for c, v, j, h in (("seq_no", seq, wide.seq, ""), (wide.key_name, area, wide.key, ""),
+                               *((name, cell(col, r), col, "") for name, col in carried.items()),
                                (w["name"], ind.name, ind.value, ind.header),
                                (w["unit"], ind.unit, ind.value, ind.header),
                                (w["value"], value, ind.value, ind.header),

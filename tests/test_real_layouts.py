@@ -120,10 +120,12 @@ def _wide_ledger(layout: dict[str, Any], folder: Path) -> tuple[Path, list[tuple
     header = [_fill(h) for h in layout["header"][-1]]
     rows: list[list[object]] = [[_fill(layout["title"])], header]
     expected = []
-    for n, area in enumerate(("城关镇", "青石镇"), start=1):
+    stations = any(kind in ("area", "date") for kind in layout["means"]) or "监测点" in header
+    for n, area in enumerate(("青溪桥断面", "白沙渡断面") if stations else ("城关镇", "青石镇"), start=1):
         row: list[object] = []
         for i, kind in enumerate(layout["means"]):
-            row.append({"key": area, "period": str(FILL["year"]), "seq_no": str(n),
+            row.append({"key": area, "period": str(FILL["year"]), "seq_no": str(n), "area": "城关镇",
+                        "date": f"{FILL['year']}-0{FILL['month']}-0{n}",
                         "indicator": 10 * n + i + 0.5, "target": 10 * n + i + 0.25}.get(kind or "", "说明"))
         rows.append(row)
         for i, kind in enumerate(layout["means"]):
@@ -139,13 +141,18 @@ def _wide_loads(layout: dict[str, Any], folder: Path) -> str | None:
     [result] = ingest_paths(con, [path])
     if result.status not in ("loaded", "partial") or not result.sheets or result.sheets[0].ledger_type != "indicator":
         return f"{result.status}: {result.error}"
-    got = con.execute("SELECT admin_area, actual_value, target_value FROM raw.indicator_ledger "
+    got = con.execute("SELECT coalesce(station, admin_area), actual_value, target_value FROM raw.indicator_ledger "
                       "ORDER BY source_row, actual_value").fetchall()
-    want = sorted(((a, v, t) for a, _, v, t in expected), key=lambda r: (r[0] != "城关镇", r[1]))
+    want = sorted(((a, v, t) for a, _, v, t in expected), key=lambda r: (r[0] != expected[0][0], r[1]))
     names = con.execute("SELECT count(DISTINCT indicator_name), count(*) FILTER (WHERE indicator_name IS NULL) "
                         "FROM raw.indicator_ledger").fetchone()
     if names != (len(expected) // 2, 0):
         return f"indicator names: {names} for {len(expected) // 2} indicator columns"
+    if "area" in layout["means"] or "date" in layout["means"]:  # a station's row keeps its area and date
+        kept = con.execute("SELECT DISTINCT admin_area, sample_date IS NOT NULL FROM raw.indicator_ledger").fetchall()
+        want_kept = [("城关镇" if "area" in layout["means"] else FILL["area"], "date" in layout["means"])]
+        if kept != want_kept:
+            return f"carried area and date: {kept}, want {want_kept}"
     return None if got == want else f"wrong figures: {got} vs {want}"
 
 

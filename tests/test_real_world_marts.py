@@ -109,6 +109,12 @@ def layouts(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["青溪桥", "化学需氧量", "2025-03-05", 4, 18, 12, 15.5, 20, "达标"],
         ["青溪桥", "溶解氧", "2025-03-05", 4, 8, 6, 7.1, 5, "达标"],
         ["白沙渡", "氨氮", "2025-03-06", 4, 1.2, 0.8, 1.25, 1.0, "超标"]]})
+    # siwf/leaflet-extend-element 断面水质监测数据 (wide, keyed by section) and a county template's
+    # 水质监测成果 (a factor's designation in brackets: 总磷（以P记）)
+    write_xlsx(landing / "云谷县2025年3月断面水质监测数据.xlsx", {"S": [
+        ["云谷县2025年3月断面水质监测数据"],
+        ["断面名称", "行政区", "所属河流", "监测时间", "水质类别", "COD(mg/L)", "总磷（以P记）", "溶解氧(mg/L)"],
+        ["云谷桥", "云谷镇", "云谷河", "2025-03-05", "Ⅲ", 18, 0.15, 6.5]]})
     # a patrol app's 巡河记录: per chief, no river in the sheet or its title
     write_xlsx(landing / "白沙县2025年3月巡河记录.xlsx", {"S": [
         ["白沙县2025年3月巡河记录"],
@@ -138,7 +144,7 @@ def test_monitoring_records_are_values_against_their_standard(layouts: Path) -> 
     rows = query(layouts, """
         SELECT station_name, indicator_name, area_name, period_type, cast(period_start AS VARCHAR),
                actual_value, target_value, direction, round(achievement_rate, 4)
-        FROM marts.fct_indicator_value WHERE station_name IS NOT NULL ORDER BY 1, 2""")
+        FROM marts.fct_indicator_value WHERE station_name IS NOT NULL AND source_file LIKE '青溪县%' ORDER BY 1, 2""")
     assert rows == [
         ("白沙渡", "氨氮", "青溪县", "day", "2025-03-06", 1.25, 1.0, "lower_better", 0.8),
         ("青溪桥", "化学需氧量", "青溪县", "day", "2025-03-05", 15.5, 20.0, "lower_better", round(20 / 15.5, 4)),
@@ -150,3 +156,13 @@ def test_a_patrol_list_without_a_river_keeps_its_patrols_with_no_river(layouts: 
     rows = query(layouts, "SELECT chief_name, river_name, river_key, distance_km, duration_min FROM marts.fct_patrol "
                           "WHERE source_file LIKE '白沙县%' ORDER BY 1")
     assert rows == [("张三", None, None, 3.5, 45), ("李四", None, None, 1.2, 30)]
+
+
+def test_a_wide_quality_sheet_keyed_by_section_reaches_the_marts(layouts: Path) -> None:
+    rows = query(layouts, """
+        SELECT reported_indicator_name, indicator_code, direction, area_name, cast(period_start AS VARCHAR), unit,
+               actual_value
+        FROM marts.fct_indicator_value WHERE station_name = '云谷桥' ORDER BY 1""")
+    assert rows == [("COD", "WQ_COD", "lower_better", "云谷镇", "2025-03-05", "mg/L", 18.0),
+                    ("总磷(以P记)", "WQ_TOTAL_PHOSPHORUS", "lower_better", "云谷镇", "2025-03-05", "mg/L", 0.15),
+                    ("溶解氧", "WQ_DISSOLVED_OXYGEN", "higher_better", "云谷镇", "2025-03-05", "mg/L", 6.5)]

@@ -1,7 +1,8 @@
 {#
     Indicator ledger rows of current ledger versions, coded and normalised:
     - indicator_name → indicator_code through the seed indicators (its name_zh or any of its
-      '|'-separated aliases, whitespace ignored); a name the seed does not know gets the code
+      '|'-separated aliases, whitespace ignored; failing the name as written, the name without a
+      bracketed designation at its end, 总磷(以P记) → 总磷); a name the seed does not know gets the code
       'UNK_' + 8 hex digits of its md5, direction higher_better and is_known = false;
     - monetary units (元, 万元, 亿元) are converted to 万元 (11.97 亿元 → 119700 万元); other units
       are kept, spelled canonically (万m3 → 万m³); no unit from the ledger or the seed: 未注明;
@@ -61,19 +62,24 @@ coded as (
     select
         indicator_values.*,
         coalesce(
-            indicator_aliases.indicator_code,
+            named.indicator_code,
+            stem.indicator_code,
             'UNK_' || upper(left(md5(indicator_values.indicator_name), 8))
         ) as indicator_code,
-        indicator_aliases.indicator_code is not null as is_known_indicator,
+        coalesce(named.indicator_code, stem.indicator_code) is not null as is_known_indicator,
         indicators.name_zh as canonical_indicator_name,
         indicators.unit as canonical_unit,
         coalesce(indicators.direction, 'higher_better') as direction,
         area_names.area_code
     from indicator_values
-    left join indicator_aliases
-        on indicator_values.indicator_name = indicator_aliases.alias
+    -- the name as written, else without a bracketed designation at its end: 总磷(以P记) is 总磷
+    left join indicator_aliases as named
+        on indicator_values.indicator_name = named.alias
+    left join indicator_aliases as stem
+        on named.alias is null
+        and {{ regex_replace_all('indicator_values.indicator_name', '[(（][^()（）]*[)）]$', '') }} = stem.alias
     left join indicators
-        on indicator_aliases.indicator_code = indicators.indicator_code
+        on coalesce(named.indicator_code, stem.indicator_code) = indicators.indicator_code
     left join area_names
         on indicator_values.area_name = area_names.reported_area_name
     where not indicator_values.is_total_label_row
