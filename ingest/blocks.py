@@ -35,6 +35,7 @@ SCAN_ROWS = 40
 _NUMBERING = re.compile(r"^[(]?[0-9一二三四五六七八九十]+[)、.．]\s*|^其中[:：]?")  # "1、车购税", "其中政府投资"
 _TOTAL = re.compile(r"^(合\s*计|小\s*计|总\s*计)$")
 _CJK = re.compile("[\u4e00-\u9fff]")
+_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?%?")
 
 
 @dataclass(frozen=True)
@@ -75,15 +76,18 @@ def _source(text: str) -> str | None:
     return source
 
 
-def detect_blocks(rows: list[list[str]], spec: LedgerSpec) -> BlockLayout | None:
-    """The column blocks of a sheet's first rows for `spec`, or None when it has none."""
+def detect_blocks(rows: list[list[str]], spec: LedgerSpec, near: int | None = None) -> BlockLayout | None:
+    """The column blocks of a sheet's first rows for `spec`, or None when it has none; `near`: the
+    row a header was found at, when one was (the blocks' upper row is it or the row above)."""
     if not spec.blocks:
         return None
     head = rows[:SCAN_ROWS]
-    for i in range(len(head) - 1):
+    tried = range(len(head) - 1) if near is None else range(max(near - 1, 0), min(near + 1, len(head) - 1))
+    for i in tried:
         upper, lower = head[i], head[i + 1]
-        if sum(1 for c in lower if c.strip()) < 2:
-            continue
+        filled = [c for c in lower if c.strip()]
+        if len(filled) < 2 or sum(1 for c in filled if _NUMBER.fullmatch(c.strip())) >= 2:
+            continue  # a row of numbers is data, not the lower half of a header
         kept, blocks, unread = [], [], []
         carry = ""
         for j in range(max(len(upper), len(lower))):

@@ -232,10 +232,10 @@ def _internal_error(result: FileResult, exc: BaseException) -> None:
     result.error = f"内部错误，文件未加载: {type(exc).__name__}: {exc}"
 
 
-def _by_source(sheet: Sheet, head: list[list[str]], specs: tuple,
-               layouts: LayoutCache) -> tuple[Sheet, Layout, str] | None:
+def _by_source(sheet: Sheet, head: list[list[str]], specs: tuple, layouts: LayoutCache,
+               near: int | None) -> tuple[Sheet, Layout, str] | None:
     """A sheet of money by source in column blocks, as its long form, its layout and how it was read."""
-    blocks = next((b for spec in specs if (b := detect_blocks(head, spec)) is not None), None)
+    blocks = next((b for spec in specs if (b := detect_blocks(head, spec, near)) is not None), None)
     if blocks is None:
         return None
     long = unpivot_blocks(sheet, blocks)
@@ -282,7 +282,7 @@ def _read(
         except LayoutError as exc:
             layout, failure = None, exc
         if layout is None or len(layout.unmapped_headers) >= 2:  # money by source in column blocks?
-            found = _by_source(sheet, head, specs, layouts)
+            found = _by_source(sheet, head, specs, layouts, layout.header_first if layout else None)
             if found is not None:
                 sheet, layout, sr.read_as = found
         if layout is None:

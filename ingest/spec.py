@@ -211,6 +211,8 @@ class LedgerSpec:
         def listed(part: str) -> tuple[ColumnSpec, ...]:
             """A list sharing its last word, asides in brackets dropped: "业主、法人（责任）单位" is
             业主单位 or 法人单位."""
+            if "、" not in part:
+                return ()
             *heads, last = re.sub(r"\([^()]*\)", "", part).split("、")
             tried = [last, *(head + last[k:] for head in heads for k in range(1, len(last)))] if heads else []
             return next((hits for t in tried if (hits := unmeasured(index.get(t, []), amounts=False))), ())
