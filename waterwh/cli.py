@@ -186,6 +186,14 @@ def status(home: HomeOpt = None) -> None:
 
 
 @app.command()
+def doctor(home: HomeOpt = None) -> None:
+    """Check this deployment (versions, paths, disk, ports, fonts, daemon, last publish, alerts)."""
+    from waterwh.doctor import print_doctor
+
+    raise typer.Exit(print_doctor(console, _settings(home)))
+
+
+@app.command()
 def sql(
     query: Annotated[str | None, typer.Option("-c", "--command", help="Run one query and exit.")] = None,
     home: HomeOpt = None,
