@@ -186,6 +186,38 @@ def status(home: HomeOpt = None) -> None:
 
 
 @app.command()
+def backup(
+    to: Annotated[Path, typer.Option(help="folder to write waterwh-backup-<time>.tar.gz into")] = Path("."),
+    home: HomeOpt = None,
+) -> None:
+    """Archive what cannot be rebuilt: published versions, ledgers, local specs, metadata, secrets."""
+    from waterwh.backup import backup as write_backup
+
+    archive = write_backup(_settings(home), to)
+    console.print(f"备份已写入 {archive}（{archive.stat().st_size / 2**20:.1f} MB）")
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="a waterwh-backup-….tar.gz")],
+    replace: Annotated[bool, typer.Option(help="replace a home that already has a published warehouse")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Restore a backup into this home, each file checked against the backup's manifest first."""
+    from waterwh.backup import RestoreError
+    from waterwh.backup import restore as read_backup
+
+    settings = _settings(home)
+    try:
+        manifest = read_backup(settings, archive, replace=replace)
+    except RestoreError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"已恢复 {len(manifest['files'])} 个文件到 {settings.home}（备份于 {manifest['created']}，"
+                  f"当前版本 {manifest['current_version'] or '无'}）")
+
+
+@app.command()
 def doctor(home: HomeOpt = None) -> None:
     """Check this deployment (versions, paths, disk, ports, fonts, daemon, last publish, alerts)."""
     from waterwh.doctor import print_doctor
