@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from waterwh.config import Settings
+from waterwh.config import Settings, SettingsError
 
 app = typer.Typer(
     help="waterwh: the water bureau's data warehouse. Ledgers (台账) in, audited marts out.",
@@ -25,7 +25,11 @@ HomeOpt = Annotated[Path | None, typer.Option("--home", help="Warehouse home (de
 
 
 def _settings(home: Path | None) -> Settings:
-    return Settings.from_env(home)
+    try:
+        return Settings.from_env(home)
+    except SettingsError as exc:  # a wrong environment variable: said at start, naming it
+        err.print(f"[red]{exc}[/red]（见 docs/settings.md）")
+        raise typer.Exit(2) from exc
 
 
 def _period(value: str | None):

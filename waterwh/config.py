@@ -1,15 +1,22 @@
 """All settings in one typed place: paths, timezone, units, limits.
 
 Every other module receives a `Settings` instance; nothing reads the environment on its own.
+The environment variables an operator may set are the fields of `Environment` (pydantic-settings:
+each with its default and its check; a wrong value stops waterwh at start, naming the variable);
+`docs/settings.md` is generated from it (`python -m waterwh.config > docs/settings.md`).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from ingest.isolation import ReadLimits
@@ -19,6 +26,97 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # 1 亿元 = 10,000 万元; 1 万元 = 10,000 元. Amounts are stored in 万元.
 UNIT_TO_WAN: dict[str, float] = {"元": 0.0001, "万元": 1.0, "亿元": 10000.0}
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value waterwh cannot use (message in Chinese, naming it)."""
+
+
+class Environment(BaseSettings):
+    """Every environment variable an operator may set (prefix WATERWH_), its default and its check."""
+
+    model_config = SettingsConfigDict(env_prefix="WATERWH_", extra="ignore", frozen=True)
+
+    home: Path | None = Field(None, description="数据目录：报送、仓库、报告、元数据都在其下（默认：检出目录的 var/）")
+    notify_webhook: str | None = Field(None, description="告警机器人地址（企业微信/钉钉群机器人，或接收 JSON 的地址）")
+    notify_webhook_kind: Literal["json", "wecom", "dingtalk"] = Field(
+        "json", description="机器人类型：wecom（企业微信）、dingtalk（钉钉）或 json")
+    notify_webhook_secret: str | None = Field(None, description="钉钉机器人「加签」的密钥（SEC 开头）")
+    notify_attempts: int = Field(4, ge=1, le=20, description="每个告警渠道最多尝试次数（仅对暂时性失败重试）")
+    notify_backoff_seconds: float = Field(2.0, ge=0, le=600, description="重试等待的起始秒数，每次加倍，最多 60 秒")
+    notify_smtp: str | None = Field(None, description="发告警邮件的 SMTP 服务器，host 或 host:port")
+    notify_email_from: str = Field("waterwh@localhost", description="告警邮件的发件人")
+    notify_email_to: str = Field("", description="告警邮件的收件人，逗号分隔")
+    dagster_port: int = Field(3000, ge=1, le=65535, description="Dagster 网页端口（make serve）")
+    bi_port: int = Field(8088, ge=1, le=65535, description="Superset 端口（make serve）")
+    docs_port: int = Field(8080, ge=1, le=65535, description="dbt 文档端口（make docs）")
+    bi_query_timeout: int = Field(60, ge=1, le=3600, description="Superset 单个查询的超时秒数")
+
+    @field_validator("notify_webhook")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("应以 http:// 或 https:// 开头")
+        return value or None
+
+    @field_validator("notify_smtp")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        _, _, port = (value or "").partition(":")
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ValueError("应为 host 或 host:port，端口 1-65535")
+        return value or None
+
+
+# Set by waterwh for the processes it starts, or by its tests: not settings, listed so that a reader
+# of `env` on a server knows each one.
+INTERNAL_VARIABLES = {
+    "WATERWH_BUILD_DB": "the file dbt builds (set for dbt by waterwh and Dagster)",
+    "WATERWH_DBT_MACROS_SHA": "the dbt macros' hash, for partial parsing (set for dbt)",
+    "WATERWH_DUCKDB_MEMORY_LIMIT": "DuckDB's memory for the build (set for dbt from Settings)",
+    "WATERWH_SUPERSET_HOME": "Superset's metadata and logs (set for Superset by waterwh)",
+    "WATERWH_BI_DISTRICT_USERS": "district users, passed to Superset's provisioning (from access/districts.yaml)",
+    "WATERWH_BI_<USER>_PASSWORD": "generated passwords, passed to Superset's provisioning (from superset/secrets/)",
+    "WATERWH_RAW_PARQUET, WATERWH_SPARK_*": "the Spark parity check's inputs (set by it)",
+    "WATERWH_PAUSE_AT": "tests only: pause a run at a named point (crash-safety tests)",
+    "WATERWH_SCREENSHOT_DIR, WATERWH_PEER_CORPUS": "tests only: where screenshots go, where the peer corpus is",
+}
+
+
+def environment() -> Environment:
+    """The environment, checked; SettingsError naming the first variable with a wrong value."""
+    try:
+        return Environment()
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        name, ctx = "WATERWH_" + str(e["loc"][0]).upper(), e.get("ctx") or {}
+        expected = {"int_parsing": "应为整数", "float_parsing": "应为数字",
+                    "greater_than_equal": f"应不小于 {ctx.get('ge')}", "less_than_equal": f"应不大于 {ctx.get('le')}",
+                    "literal_error": f"应为 {ctx.get('expected')} 之一"}.get(e["type"])
+        said = expected or str(e["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"环境变量 {name} 的值「{e.get('input')}」无效：{said}") from exc
+
+
+def settings_table() -> str:
+    """docs/settings.md: the variables an operator may set, and the ones waterwh sets itself."""
+    lines = ["# Environment variables", "",
+             "Generated from `waterwh.config.Environment` (`python -m waterwh.config > docs/settings.md`); "
+             "a test keeps the two equal. A wrong value stops waterwh at start, naming the variable.", "",
+             "| variable | default | allowed | meaning |", "|---|---|---|---|"]
+    for name, f in Environment.model_fields.items():
+        kind = getattr(f.annotation, "__args__", None)
+        if kind and all(isinstance(k, str) for k in kind):  # a Literal: its words
+            allowed = " \\| ".join(kind)
+        else:
+            bounds = [f"{sign} {getattr(m, attr)}" for m in f.metadata
+                      for attr, sign in (("ge", "≥"), ("le", "≤")) if hasattr(m, attr)]
+            allowed = " ".join([getattr(f.annotation, "__name__", "text").replace("str", "text"), *bounds])
+        default = f"`{f.default}`" if f.default not in (None, "") else ""
+        lines.append(f"| `WATERWH_{name.upper()}` | {default} | {allowed} | {f.description} |")
+    lines += ["", "Set by waterwh for the processes it starts, or by its tests (not settings):", "",
+              "| variable | what |", "|---|---|"]
+    lines += [f"| `{k}` | {v} |" for k, v in INTERNAL_VARIABLES.items()]
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -118,8 +216,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
-        raw = home or os.environ.get("WATERWH_HOME") or PROJECT_ROOT / "var"
-        return cls(home=Path(raw).resolve(), notify=NotifySettings.from_env())
+        env = environment()
+        raw = home or env.home or PROJECT_ROOT / "var"
+        return cls(home=Path(raw).resolve(), notify=NotifySettings.from_env(env))
 
 
 @dataclass(frozen=True)
@@ -138,18 +237,21 @@ class NotifySettings:
     email_to: tuple[str, ...] = ()
 
     @classmethod
-    def from_env(cls) -> NotifySettings:
-        env = os.environ.get
-        smtp = env("WATERWH_NOTIFY_SMTP")  # host[:port]
-        host, _, port = (smtp or "").partition(":")
+    def from_env(cls, env: Environment | None = None) -> NotifySettings:
+        env = env or environment()
+        host, _, port = (env.notify_smtp or "").partition(":")
         return cls(
-            webhook_url=env("WATERWH_NOTIFY_WEBHOOK") or None,
-            webhook_kind=env("WATERWH_NOTIFY_WEBHOOK_KIND", "json"),
-            webhook_secret=env("WATERWH_NOTIFY_WEBHOOK_SECRET") or None,
-            attempts=int(env("WATERWH_NOTIFY_ATTEMPTS", "4")),
-            backoff_seconds=float(env("WATERWH_NOTIFY_BACKOFF_SECONDS", "2")),
+            webhook_url=env.notify_webhook,
+            webhook_kind=env.notify_webhook_kind,
+            webhook_secret=env.notify_webhook_secret,
+            attempts=env.notify_attempts,
+            backoff_seconds=env.notify_backoff_seconds,
             smtp_host=host or None,
             smtp_port=int(port or 25),
-            email_from=env("WATERWH_NOTIFY_EMAIL_FROM", "waterwh@localhost"),
-            email_to=tuple(a.strip() for a in env("WATERWH_NOTIFY_EMAIL_TO", "").split(",") if a.strip()),
+            email_from=env.notify_email_from,
+            email_to=tuple(a.strip() for a in env.notify_email_to.split(",") if a.strip()),
         )
+
+
+if __name__ == "__main__":
+    sys.stdout.write(settings_table())

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from waterwh import home
-from waterwh.config import PROJECT_ROOT, Settings
+from waterwh.config import PROJECT_ROOT, Settings, environment
 
 DAGSTER_YAML = """\
 # Written by `make serve`: this instance's storage lives under $WATERWH_HOME/dagster.
@@ -87,8 +87,9 @@ def stop(services: list[Service], grace: float = 15.0) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dagster-port", type=int, default=int(os.environ.get("WATERWH_DAGSTER_PORT", "3000")))
-    parser.add_argument("--bi-port", type=int, default=int(os.environ.get("WATERWH_BI_PORT", "8088")))
+    env = environment()
+    parser.add_argument("--dagster-port", type=int, default=env.dagster_port)
+    parser.add_argument("--bi-port", type=int, default=env.bi_port)
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for every server")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
