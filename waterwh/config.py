@@ -253,5 +253,19 @@ class NotifySettings:
         )
 
 
+def env_file() -> str:
+    """deploy/waterwh.env: every setting, commented, at its default (WATERWH_HOME set for a server)."""
+    lines = ["# waterwh's settings for its systemd units (EnvironmentFile=/etc/waterwh/waterwh.env).",
+             "# Generated from waterwh.config.Environment (python -m waterwh.config --env-file); see docs/settings.md.",
+             "# Uncomment and set what differs from the default. Owner-only: a webhook secret may be here.", ""]
+    for name, f in Environment.model_fields.items():
+        lines.append(f"# {f.description}")
+        if name == "home":
+            lines += ["WATERWH_HOME=/var/lib/waterwh", ""]
+            continue
+        lines += [f"#WATERWH_{name.upper()}={'' if f.default is None else f.default}", ""]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    sys.stdout.write(settings_table())
+    sys.stdout.write(env_file() if sys.argv[1:] == ["--env-file"] else settings_table())

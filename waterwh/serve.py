@@ -91,8 +91,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dagster-port", type=int, default=env.dagster_port)
     parser.add_argument("--bi-port", type=int, default=env.bi_port)
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for every server")
+    parser.add_argument("--exec", choices=["superset"], dest="become",
+                        help="become this server (a systemd unit's command: deploy/waterwh-superset.service)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    if args.become == "superset":
+        from waterwh import bi
+
+        home.prepare(settings)
+        bi.require_installed()
+        service = superset_service(settings, args.bi_port)
+        os.execve(service.argv[0], service.argv, service.env)  # systemd supervises gunicorn itself
     home.prepare(settings)  # the servers' files (Dagster's runs, logs) under this umask
     services = [dagster_service(settings, args.dagster_port)]
     from waterwh import bi
