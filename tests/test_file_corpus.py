@@ -22,6 +22,7 @@ import xlwt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ingest.batch import FileResult
 from ingest.files import ingest_paths
 from ingest.isolation import ReadLimits
 from ingest.readers import readable
@@ -449,6 +450,13 @@ CASES = [
 ]
 
 
+def _loaded(folder: Path, name: str, rows: list[list[object]]) -> tuple[duckdb.DuckDBPyConnection, FileResult]:
+    """One sheet of `rows` written as `name` and ingested into a new in-memory warehouse; it loaded."""
+    con = duckdb.connect(":memory:")
+    [result] = ingest_paths(con, [xlsx(name, {"S": rows})(folder)])
+    assert result.status == "loaded", result.error
+    return con, result
+
 def test_the_corpus_is_large_enough() -> None:
     assert len(CASES) >= 25
     assert len({c.name for c in CASES}) == len(CASES)
@@ -552,10 +560,7 @@ def test_rows_as_real_templates_lay_them_out(tmp_path: Path) -> None:
             ["二", "青石镇", "", "", "", 1000, 400, 20, 100, 300, "", ""],
             ["", "青石镇水库工程", "青石镇", "续建", "县重点", 1000, 400, 20, 100, 300, "在建", ""],
             ["填表说明：1.金额单位万元；2.本表每月5日前报送。"], ["填表人：张三    审核人：李四"]]
-    path = xlsx("模板.xlsx", {"S": rows})(tmp_path)
-    con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [path])
-    assert result.status == "loaded", result.error
+    con, _ = _loaded(tmp_path, "模板.xlsx", rows)
     got = con.execute("SELECT source_row, project_name, parent_project, admin_area FROM raw.investment_ledger "
                       "ORDER BY source_row").fetchall()
     # (the groups are towns: their projects' area, not a 大项)
@@ -585,10 +590,7 @@ def test_group_rows_named_after_areas_give_the_area_not_a_parent_project(tmp_pat
             ["1", "城关镇堤防工程", 1000, 400, 100], ["2", "城关镇泵站工程", 1000, 400, 100],
             ["二", "云谷县", 1000, 400, 100], ["1", "云谷水库除险加固", 1000, 400, 100],
             ["三", "市本级", 500, 200, 50], ["1", "市区排涝工程", 500, 200, 50]]
-    path = xlsx("分县.xlsx", {"S": rows})(tmp_path)
-    con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [path])
-    assert result.status == "loaded", result.error
+    con, _ = _loaded(tmp_path, "分县.xlsx", rows)
     got = con.execute("SELECT project_name, parent_project, admin_area FROM raw.investment_ledger "
                       "ORDER BY source_row").fetchall()
     assert got == [("城关镇堤防工程", "防洪工程", "青溪县"), ("城关镇泵站工程", "防洪工程", "青溪县"),
@@ -603,10 +605,7 @@ def test_a_per_river_log_takes_its_river_from_the_title(tmp_path: Path, title: s
     """A patrol log of one river names it in the title, not in a column; without it anywhere (a
     per-chief list) the rows load with no river (未注明), said so, never a guessed one."""
     rows = [[title], ["序号", "河长姓名", "级别", "巡河日期", "发现问题数"], ["1", "张三", "乡镇级", "2025-03-02", "1"]]
-    path = xlsx("巡河.xlsx", {"S": rows})(tmp_path)
-    con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [path])
-    assert result.status == "loaded", result.error
+    con, result = _loaded(tmp_path, "巡河.xlsx", rows)
     assert con.execute("SELECT river_name FROM raw.patrol_log").fetchall() == [(river,)]
     said = f"河湖名称取自标题：「{river}」" if river else "表中没有「河湖名称」列，标题中也没有写明，按未注明入库"
     assert said in result.sheets[0].read_as
@@ -616,9 +615,7 @@ def test_a_quantity_headed_in_another_unit_is_converted(tmp_path: Path) -> None:
     """"里程（m）" is metres and "历时（小时）" hours: stored as km and minutes, as the columns keep them."""
     rows = [["青溪县青溪河2025年3月巡河记录"], ["序号", "河长姓名", "巡河日期", "历时（小时）", "里程（m）"],
             ["1", "张三", "2025-03-02", "1.5", "3500"], ["2", "李四", "2025-03-03", "2", "约800"]]
-    con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [xlsx("巡河.xlsx", {"S": rows})(tmp_path)])
-    assert result.status == "loaded", result.error
+    con, result = _loaded(tmp_path, "巡河.xlsx", rows)
     got = con.execute("SELECT duration_min, distance_km FROM raw.patrol_log ORDER BY source_row").fetchall()
     assert got == [(90, 3.5), (120, 0.8)]
     assert ("distance_km", "里程(m)", "m") in result.sheets[0].recognised  # (headers as NFKC reads them)
@@ -632,9 +629,7 @@ def test_a_measure_without_a_period_takes_the_titles_as_of_date(tmp_path: Path, 
     rows = [[title], ["序号", "项目名称", "计划投资", "", "完成投资", ""],
             ["", "", "总投资（万元）", "政府投资（万元）", "总投资（万元）", "其中政府投资（万元）"],
             ["1", "甲村保护利用", 900, 600, 500, 300]]
-    con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [xlsx("村落.xlsx", {"S": rows})(tmp_path)])
-    assert result.status == "loaded", result.error
+    con, result = _loaded(tmp_path, "村落.xlsx", rows)
     got = con.execute("SELECT total_investment, since_start_completed FROM raw.investment_ledger").fetchall()
     assert got == [(900, 500 if read else None)]
     said = "「完成投资总投资(万元)」未注明期间，按标题所写的截至日期读作开工以来累计"  # (headers as NFKC reads them)
@@ -650,9 +645,7 @@ def test_years_by_measures_read_the_ledgers_own_year(tmp_path: Path) -> None:
             ["序号", "项目名称", "总投资", "至2024年底累计完成", "2023年", "", "2024年", "", "2025年", ""],
             ["", "", "", "", "计划", "完成", "计划", "完成", "计划", "完成"],
             ["1", "甲水库", 9000, 3000, 1000, 900, 2000, 2100, 3000, 1500]]
-    con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [xlsx("分年度.xlsx", {"S": rows})(tmp_path)])
-    assert result.status == "loaded", result.error
+    con, result = _loaded(tmp_path, "分年度.xlsx", rows)
     got = con.execute("SELECT total_investment, before_year_completed, annual_plan, ytd_completed "
                       "FROM raw.investment_ledger").fetchall()
     assert got == [(9000, 3000, 3000, 1500)]
@@ -664,8 +657,6 @@ def test_years_by_measures_read_the_ledgers_own_year(tmp_path: Path) -> None:
 def test_sequence_marks_after_the_number_are_items(tmp_path: Path) -> None:
     """"1●", "2●" (a mark after the number, as some templates print it) number projects, not groups."""
     rows = [[TITLE], INVESTMENT_HEADER, ["1●", *P1[1:]], ["2●", *P2[1:]]]
-    con = duckdb.connect(":memory:")
-    [result] = ingest_paths(con, [xlsx("标记.xlsx", {"S": rows})(tmp_path)])
-    assert result.status == "loaded", result.error
+    con, _ = _loaded(tmp_path, "标记.xlsx", rows)
     assert con.execute("SELECT seq_no, project_name FROM raw.investment_ledger ORDER BY source_row").fetchall() == [
         ("1●", P1[1]), ("2●", P2[1])]

@@ -13,7 +13,6 @@ replace it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -23,6 +22,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from ingest.readers import sha256_of
 from waterwh import publish as pub
 from waterwh.config import Settings
 
@@ -36,14 +36,6 @@ PRIVATE = ("superset/secrets", "access", "dagster")  # owner-only after a restor
 
 class RestoreError(RuntimeError):
     pass
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _files(home: Path) -> list[Path]:
@@ -79,7 +71,7 @@ def backup(settings: Settings, to: Path) -> Path:
         for src in _files(home):
             rel = src.relative_to(home)
             _copy(src, root / rel)
-            files[str(rel)] = _sha256(root / rel)
+            files[str(rel)] = sha256_of(root / rel)
         current = settings.published_path.resolve().name if settings.published_path.exists() else None
         manifest = {"created": stamp, "home": str(home), "current_version": current, "files": files}
         (root / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -102,7 +94,7 @@ def restore(settings: Settings, archive: Path, replace: bool = False) -> dict[st
         root = Path(scratch) / "waterwh-backup"
         manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
         bad = [rel for rel, digest in manifest["files"].items()
-               if not (root / rel).is_file() or _sha256(root / rel) != digest]
+               if not (root / rel).is_file() or sha256_of(root / rel) != digest]
         if bad:
             raise RestoreError(f"备份文件已损坏，未恢复任何内容：{len(bad)} 个文件校验不符（如 {bad[0]}）")
         for rel in manifest["files"]:
