@@ -19,7 +19,7 @@ BI_VENV := .venv-superset
 # dbt-spark + pyspark for the Spark parity check: their own environment, from their own lock
 SPARK_VENV := .venv-spark
 
-.PHONY: help setup bi bi-lock spark spark-lock demo test test-fast test-spark lint docs bench serve screenshots clean
+.PHONY: help setup bi bi-lock spark spark-lock demo test test-fast test-spark lint docs bench serve screenshots bundle clean
 
 help:
 	@echo "make demo   — set up, generate sample ledgers, run the nightly job, show where to look"
@@ -28,6 +28,7 @@ help:
 	@echo "make serve  — Dagster UI + daemon on localhost:$${WATERWH_DAGSTER_PORT:-3000} (nightly schedule, landing sensor)"
 	@echo "make docs   — dbt docs generate + serve"
 	@echo "make bench  — benchmarks (not run by CI)"
+	@echo "make bundle — dist/waterwh-offline-*.tar: every wheel and install.sh, for a server with no network"
 	@echo "make test-spark — the dbt project on a local Spark session, marts compared with DuckDB's"
 
 $(UV):
@@ -43,9 +44,9 @@ setup: $(BIN)/waterwh
 
 # --compile-bytecode: PYTHONDONTWRITEBYTECODE is set on these machines and Superset's commands
 # would otherwise recompile ~9k modules each time (db upgrade 52 s instead of 21 s).
-$(BI_VENV)/bin/superset: bi/requirements-superset.lock | $(UV)
+$(BI_VENV)/bin/superset: requirements/superset.lock | $(UV)
 	test -x $(BI_VENV)/bin/python || "$(UV)" venv --quiet --python $(PYTHON) $(BI_VENV)
-	"$(UV)" pip sync --quiet --python $(BI_VENV)/bin/python --compile-bytecode bi/requirements-superset.lock
+	"$(UV)" pip sync --quiet --python $(BI_VENV)/bin/python --compile-bytecode requirements/superset.lock
 	@touch $@
 
 bi: $(BI_VENV)/bin/superset
@@ -53,19 +54,19 @@ bi: $(BI_VENV)/bin/superset
 # Re-lock Superset's environment (not run by CI). The constraints are Superset's own pinned
 # requirements/base.txt minus the pins that conflict with 6.1.0 (flask-cors, sqlglot, redis).
 bi-lock: | $(UV)
-	"$(UV)" pip compile bi/requirements-superset.in -c bi/constraints-superset.txt --python-version 3.11 \
-	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o bi/requirements-superset.lock
+	"$(UV)" pip compile requirements/superset.in -c requirements/superset-constraints.txt --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements/superset.lock
 
-$(SPARK_VENV)/bin/dbt: dbt_project/requirements-spark.lock | $(UV)
+$(SPARK_VENV)/bin/dbt: requirements/spark.lock | $(UV)
 	test -x $(SPARK_VENV)/bin/python || "$(UV)" venv --quiet --python $(PYTHON) $(SPARK_VENV)
-	"$(UV)" pip sync --quiet --python $(SPARK_VENV)/bin/python dbt_project/requirements-spark.lock
+	"$(UV)" pip sync --quiet --python $(SPARK_VENV)/bin/python requirements/spark.lock
 	@touch $@
 
 spark: $(SPARK_VENV)/bin/dbt
 
 spark-lock: | $(UV)
-	"$(UV)" pip compile dbt_project/requirements-spark.in --python-version 3.11 \
-	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o dbt_project/requirements-spark.lock
+	"$(UV)" pip compile requirements/spark.in --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements/spark.lock
 
 # .ONESHELL: the leading @ keeps the whole recipe quiet; the commands say what they do themselves.
 demo: setup
@@ -107,7 +108,7 @@ lint: setup
 docs: setup
 	mkdir -p "$(WATERWH_HOME)/warehouse"
 	WATERWH_BUILD_DB="$$(readlink -f $(WATERWH_HOME)/warehouse/waterwh.duckdb || echo $(WATERWH_HOME)/docs.duckdb)" \
-	  $(BIN)/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project --target-path "$(WATERWH_HOME)/dbt/docs"
+	  $(BIN)/dbt docs generate --project-dir waterwh/dbt_project --profiles-dir waterwh/dbt_project --target-path "$(WATERWH_HOME)/dbt/docs"
 	cd "$(WATERWH_HOME)/dbt/docs" && $(CURDIR)/$(BIN)/python -m http.server $${WATERWH_DOCS_PORT:-8080}
 
 serve: setup bi
@@ -126,5 +127,10 @@ bench: setup bi
 	"$(UV)" sync --frozen --group dev --python $(PYTHON)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
+# One archive for a server with no network: waterwh's wheel, every locked wheel of its two environments,
+# install.sh PREFIX (docs/operations.md). Fetching the wheels needs the package registries.
+bundle: setup
+	$(BIN)/python deploy/bundle.py --uv "$(UV)" --python $(PYTHON)
+
 clean:
-	rm -rf var .pytest_cache .ruff_cache dbt_project/target dbt_project/logs $(BI_VENV) $(SPARK_VENV)
+	rm -rf var dist .pytest_cache .ruff_cache waterwh/dbt_project/target waterwh/dbt_project/logs $(BI_VENV) $(SPARK_VENV)

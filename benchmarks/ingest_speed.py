@@ -25,8 +25,8 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from ingest.files import ingest_paths
-from ingest.isolation import ReadLimits
+from waterwh.ingest.files import ingest_paths
+from waterwh.ingest.isolation import ReadLimits
 
 HEADER = ["序号", "项目名称", "所在乡镇", "建设性质", "级别", "总投资", "年度计划投资", "本月完成",
           "年度累计完成", "开工以来累计完成", "建设状态", "滞后原因"]
@@ -130,7 +130,7 @@ def duckdb_read_csv(csv: Path) -> None:
 
 def raw_table_floor(csv: Path) -> None:
     """read_csv, then the raw table's typed INSERT with lineage: what any ingest must at least do."""
-    from ingest.schema import ensure_schema
+    from waterwh.ingest.schema import ensure_schema
 
     con = duckdb.connect()
     ensure_schema(con)

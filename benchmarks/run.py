@@ -35,8 +35,10 @@ import duckdb
 from benchmarks import ingest_speed
 from benchmarks.measure import nightly_once
 from benchmarks.report import write_report
-from waterwh.config import PROJECT_ROOT, Settings
+from waterwh.config import Settings
 from waterwh.samples import generate
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout
 
 WORK = Path(os.environ.get("WATERWH_BENCH_DIR", PROJECT_ROOT / "var" / "bench"))
 

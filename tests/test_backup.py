@@ -14,11 +14,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from ingest.schema import ensure_schema
 from waterwh import publish as pub
 from waterwh.backup import RestoreError, backup, restore
 from waterwh.cli import app
 from waterwh.config import Settings
+from waterwh.ingest.schema import ensure_schema
 
 
 def _digest(path: Path) -> str:

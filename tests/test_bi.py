@@ -29,7 +29,9 @@ import pytest
 from tests.conftest import Published
 from tests.workbooks import investment_rows, write_xlsx
 from waterwh import bi, pipeline
-from waterwh.config import PROJECT_ROOT, Settings
+from waterwh.config import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout
 
 pytestmark = [
     pytest.mark.e2e,

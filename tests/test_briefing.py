@@ -18,9 +18,10 @@ import pytest
 from docx import Document
 
 from tests.workbooks import write_xlsx
-from waterwh import briefing, pipeline
-from waterwh.briefing.numbers import pct, wan, yi
+from waterwh import pipeline
 from waterwh.config import Settings
+from waterwh.reporting import briefing
+from waterwh.reporting.briefing.numbers import pct, wan, yi
 
 HEADER = ["序号", "项目名称", "建设地点", "建设性质", "级别", "总投资(亿元)", "年度计划投资(亿元)",
           "年度累计完成(亿元)", "开工以来累计完成(亿元)", "建设状态", "滞后原因"]

@@ -10,10 +10,10 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.cells import cell_flags, code_of, first_bytes, has_text, nothing, only_bytes, rows_containing
-from ingest.parse import NUMBER_BYTES, _round
-from ingest.sql_parsers import NEEDS_NORM, NULL_TOKENS, install_macros
-from ingest.text import normalise_cell, normalise_cells
+from waterwh.ingest.cells import cell_flags, code_of, first_bytes, has_text, nothing, only_bytes, rows_containing
+from waterwh.ingest.parse import NUMBER_BYTES, _round
+from waterwh.ingest.sql_parsers import NEEDS_NORM, NULL_TOKENS, install_macros
+from waterwh.ingest.text import normalise_cell, normalise_cells
 
 # Characters normalisation acts on, their byte neighbours (same lead bytes, other characters),
 # and ordinary ledger text.

@@ -22,12 +22,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.schema import ensure_schema
+from waterwh.ingest.schema import ensure_schema
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dbt")]
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = ROOT / "dbt_project"
+PROJECT = ROOT / "waterwh" / "dbt_project"
 FIXTURE = ROOT / "tests" / "fixtures" / "raw_fixture.sql"
 
 # contract.md, "Published tables": required columns of every mart.

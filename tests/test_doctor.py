@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from ingest.schema import ensure_schema
 from waterwh.config import Settings
 from waterwh.doctor import FAIL, OK, diagnose, print_doctor
+from waterwh.ingest.schema import ensure_schema
 
 
 def _home(tmp_path: Path, published_hours_ago: float | None) -> Settings:

@@ -153,7 +153,7 @@ def test_headline_printed_from_marts(published: Published) -> None:
 
 
 def test_the_months_briefing_is_written_after_publishing(published: Published) -> None:
-    from waterwh.briefing.numbers import pct, yi
+    from waterwh.reporting.briefing.numbers import pct, yi
 
     r = published.result
     assert [p.suffix for p in r.briefing] == [".md", ".docx"], r.briefing_note

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import Published
 from tests.test_e2e import near, q
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -163,7 +166,6 @@ def test_reported_totals_of_current_ledgers_equal_answer_key(published: Publishe
 def test_every_query_in_the_analysts_guide_runs(published: Published) -> None:
     import re
 
-    from waterwh.config import PROJECT_ROOT
 
     text = (PROJECT_ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.S)

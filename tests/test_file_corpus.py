@@ -22,11 +22,11 @@ import xlwt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.batch import FileResult
-from ingest.files import ingest_paths
-from ingest.isolation import ReadLimits
-from ingest.readers import readable
 from tests.workbooks import INVESTMENT_HEADER, investment_rows, write_xlsx
+from waterwh.ingest.batch import FileResult
+from waterwh.ingest.files import ingest_paths
+from waterwh.ingest.isolation import ReadLimits
+from waterwh.ingest.readers import readable
 
 TITLE = "青溪县2025年1-3月重点项目投资台账"
 P1 = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", "县重点", 9800, 4200, 200, 1200, 8100, "在建", ""]
@@ -506,7 +506,7 @@ _LINE = st.lists(_FIELD, max_size=5).map(",".join)
 def test_a_small_csv_split_in_python_reads_as_duckdb_reads_it(
     tmp_path_factory: pytest.TempPathFactory, lines: list[str], end: str, last_end: bool, gbk: bool
 ) -> None:
-    from ingest import readers
+    from waterwh.ingest import readers
 
     text = end.join(lines) + (end if last_end else "")
     if not text.strip():
@@ -534,7 +534,7 @@ def test_a_small_csv_split_in_python_reads_as_duckdb_reads_it(
 def test_a_crlf_csv_with_a_blank_line_read_by_duckdb_keeps_its_rows(tmp_path: Path) -> None:
     """Marking the blank line ate its CR, and DuckDB read the mixed line ends with an extra row
     (found by the property test above: GB18030, CRLF, a blank first line)."""
-    from ingest import readers
+    from waterwh.ingest import readers
 
     f = tmp_path / "x.csv"
     f.write_bytes("\r\n1\r\n—".encode("gb18030"))

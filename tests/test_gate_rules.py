@@ -1,6 +1,6 @@
 """Every blocking Great Expectations rule fires: each is broken on a copy of a real build and must fail.
 
-The rules are enumerated from `expectations.suites`, so a new blocking rule is tested without a new
+The rules are enumerated from `waterwh.quality.suites`, so a new blocking rule is tested without a new
 test, and a rule that cannot fire (a typo in a column name, a suite query that hides the bad rows)
 fails here. How a rule is broken follows from its kind; rules on computed columns name their breakage
 in BREAK_COMPUTED. The refusal itself (exit code, message, untouched published file) is tested end
@@ -17,10 +17,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from expectations.suites import Suite, suites
-from expectations.validate import CheckResult, validate_connection
 from tests.conftest import Published
 from waterwh import pipeline
+from waterwh.quality.suites import Suite, suites
+from waterwh.quality.validate import CheckResult, validate_connection
 
 pytestmark = [pytest.mark.e2e]
 

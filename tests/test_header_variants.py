@@ -17,8 +17,8 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.files import ingest_paths
 from tests.workbooks import write_xlsx
+from waterwh.ingest.files import ingest_paths
 
 # column → real spellings of its header (without unit)
 SPELLINGS = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.headers import read_header
-from ingest.layout import _match, quantity_factor
-from ingest.spec import normalise_header, spec_for
+from waterwh.ingest.headers import read_header
+from waterwh.ingest.layout import _match, quantity_factor
+from waterwh.ingest.spec import normalise_header, spec_for
 
 INVESTMENT = [
     ("2023年1-9月完成投资（万元）", "ytd_completed"),
@@ -120,7 +120,7 @@ def test_a_header_two_ledgers_fit_equally_is_refused_naming_both() -> None:
     named and a header that would tell them apart, never loaded as whichever came first."""
     from dataclasses import replace
 
-    from ingest.layout import LayoutError, detect_layout
+    from waterwh.ingest.layout import LayoutError, detect_layout
 
     patrol = spec_for("patrol")
     twin = replace(patrol, ledger_type="patrol_twin", name_zh="巡河台账（另一种）")

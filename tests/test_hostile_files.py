@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.files import ingest_paths
-from ingest.isolation import FileRead, ReadAhead, ReadLimits
 from tests.workbooks import investment_rows, write_xlsx
+from waterwh.ingest.files import ingest_paths
+from waterwh.ingest.isolation import FileRead, ReadAhead, ReadLimits
 
 TITLE = "青溪县2025年1-3月重点项目投资台账"
 P1 = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", "县重点", 9800, 4200, 200, 1200, 8100, "在建", ""]

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.files import ingest_paths
 from tests.workbooks import INVESTMENT_HEADER, investment_rows, write_xlsx
+from waterwh.ingest.files import ingest_paths
 
 P1 = ["1", "城关镇污水处理厂提标改造", "城关镇", "提标改造", "县重点", 9800, 4200, 200, 1200, 8100, "在建", ""]
 P2 = ["2", "青石镇供水工程", "青石镇", "新建", "市重点", 5200, 1800, 100, 900, 900, "在建", "设计变更"]
@@ -154,7 +154,7 @@ def test_a_correction_supersedes_only_the_ledger_it_corrects(tmp_path: Path, con
     ("投资/青溪县台账2025年03月（农水科）.xlsx", "投资/青溪县台账2025年03月(农水科)"),
 ])
 def test_document_of_a_file_name(name: str, document: str) -> None:
-    from ingest.versions import document_of
+    from waterwh.ingest.versions import document_of
 
     assert document_of(name) == document
 
@@ -164,7 +164,7 @@ def test_every_header_alias_holds_a_chinese_character() -> None:
     numbers); an alias without one would never be recognised."""
     import re
 
-    from ingest.spec import load_specs
+    from waterwh.ingest.spec import load_specs
 
     cjk = re.compile("[\u3400-\u9fff]")
     for spec in load_specs():
@@ -244,8 +244,8 @@ def test_gbk_csv_with_blank_lines_keeps_row_numbers(tmp_path: Path, con: duckdb.
 def _load_everything(folder: Path, typed_plain: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
     from datetime import datetime
 
-    from ingest.loader import BatchLoader
-    from ingest.schema import AUDIT_TABLES
+    from waterwh.ingest.loader import BatchLoader
+    from waterwh.ingest.schema import AUDIT_TABLES
 
     monkeypatch.setattr(BatchLoader, "typed_plain", typed_plain)
     con = duckdb.connect(":memory:")
@@ -312,7 +312,7 @@ def test_a_number_too_large_for_its_column_is_a_problem_of_the_cell(
 
 
 def test_schema_is_created_then_completed_with_columns_a_spec_added(con: duckdb.DuckDBPyConnection) -> None:
-    from ingest.schema import ensure_schema, tables
+    from waterwh.ingest.schema import ensure_schema, tables
 
     ensure_schema(con)
     wanted = tables()

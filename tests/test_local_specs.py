@@ -8,10 +8,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from ingest.files import ingest_paths
-from ingest.spec import SpecError, extend, load_specs, with_local_specs
 from tests.workbooks import investment_rows, write_xlsx
 from waterwh.cli import app
+from waterwh.ingest.files import ingest_paths
+from waterwh.ingest.spec import SpecError, extend, load_specs, with_local_specs
 
 runner = CliRunner()
 TITLE = "青溪县2025年1-3月重点项目投资台账"
@@ -96,7 +96,7 @@ def test_a_bad_local_file_is_left_out_and_the_others_still_apply(tmp_path: Path)
 def test_the_shipped_specs_refuse_a_misspelt_key(tmp_path: Path) -> None:
     shipped = tmp_path / "shipped"
     shipped.mkdir()
-    text = (Path(__file__).parents[1] / "ingest" / "specs" / "patrol.yaml").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[1] / "waterwh" / "ingest" / "specs" / "patrol.yaml").read_text(encoding="utf-8")
     (shipped / "patrol.yaml").write_text(text.replace("not_null:", "not_nul:", 1), encoding="utf-8")
     with pytest.raises(SpecError, match="not_nul"):
         load_specs(shipped)

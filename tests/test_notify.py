@@ -23,7 +23,7 @@ from rich.console import Console
 
 from waterwh.config import NotifySettings, Settings
 from waterwh.notify import BYTE_LIMITS, cut_to_bytes, notify
-from waterwh.summary import print_status
+from waterwh.reporting.summary import print_status
 
 SECRET = "SEC0123456789abcdef"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from ingest.number_formats import is_percent_format, percent_cells
-from ingest.readers import read_excel
+from waterwh.ingest.number_formats import is_percent_format, percent_cells
+from waterwh.ingest.readers import read_excel
 
 
 @pytest.mark.parametrize(("code", "percent"), [

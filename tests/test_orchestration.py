@@ -52,7 +52,7 @@ def fresh_home(published: Published, dest: Path) -> Settings:
 
 
 def materialise(settings: Settings) -> dg.ExecuteInProcessResult:
-    from orchestration.definitions import build_definitions
+    from waterwh.orchestration.definitions import build_definitions
 
     job = build_definitions(settings).resolve_job_def("nightly")
     with dg.instance_for_test() as instance:
@@ -102,7 +102,7 @@ def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict]]:
 
 def _notify_like_the_daemon(settings: Settings, result: dg.ExecuteInProcessResult) -> None:
     """Evaluate the run-failure sensor on the failed run, as dagster-daemon does."""
-    from orchestration.sensors import notify_dagster_failure
+    from waterwh.orchestration.sensors import notify_dagster_failure
 
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     notify_dagster_failure(settings, result.run_id, "nightly", failure.message or "")
@@ -135,8 +135,8 @@ def test_failing_dbt_check_stops_publish_and_notifies(
 def test_failing_gx_check_blocks_publish(published: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import great_expectations as gx
 
-    import expectations.validate as validate_mod
-    from expectations.suites import suites
+    import waterwh.quality.validate as validate_mod
+    from waterwh.quality.suites import suites
 
     def with_a_failing_rule() -> list:
         out = suites()
@@ -165,7 +165,7 @@ def _sensor_tick(sensor: dg.SensorDefinition, cursor: str | None) -> dg.SensorRe
 
 
 def test_landing_sensor_requests_one_run_per_new_content(published: Published, tmp_path: Path) -> None:
-    from orchestration.definitions import build_definitions
+    from waterwh.orchestration.definitions import build_definitions
 
     settings = published.copy_home(tmp_path / "home")
     sensor = build_definitions(settings).get_sensor_def("landing_sensor")
@@ -190,7 +190,7 @@ def test_landing_sensor_requests_one_run_per_new_content(published: Published, t
 
 
 def test_nightly_schedule_is_two_am_shanghai(published: Published) -> None:
-    from orchestration.definitions import build_definitions
+    from waterwh.orchestration.definitions import build_definitions
 
     schedule = build_definitions(published.settings).get_schedule_def("nightly_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")

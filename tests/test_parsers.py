@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.periods import parse_period
-from ingest.sql_parsers import install_macros, parse_values
+from waterwh.ingest.periods import parse_period
+from waterwh.ingest.sql_parsers import install_macros, parse_values
 
 FULL = str.maketrans("0123456789.,%-", "０１２３４５６７８９．，％－")
 
@@ -185,7 +185,7 @@ def test_a_percentage_cell_as_shown_reads_back_as_the_fraction_it_holds(
 ) -> None:
     """An Excel percentage cell holding `stored` (a fraction) is given as shown ("110.5%" for 1.105,
     readers._as_percent): the percent parser must read back `stored`, whatever the header says."""
-    from ingest.readers import _as_percent
+    from waterwh.ingest.readers import _as_percent
 
     shown = _as_percent(repr(stored))
     assert shown is not None and shown.endswith("%")

@@ -23,7 +23,8 @@ from tests.conftest import Published
 from tests.test_e2e import q
 from waterwh import pipeline
 from waterwh.checkfile import check_file
-from waterwh.config import PROJECT_ROOT
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout
 
 CORPUS = Path(os.environ.get("WATERWH_PEER_CORPUS") or PROJECT_ROOT.parent / "shared" / "peer-corpus")
 pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").exists(),

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.periods import PeriodError, describe, find_period, parse_period, read_text
+from waterwh.ingest.periods import PeriodError, describe, find_period, parse_period, read_text
 
 
 def end(y: int, m: int) -> date:

@@ -17,11 +17,11 @@ import duckdb
 import pytest
 import yaml
 
-from ingest.files import ingest_paths
-from ingest.headers import read_header
-from ingest.layout import QUANTITY_UNITS
-from ingest.spec import spec_for
 from tests.workbooks import write_xlsx
+from waterwh.ingest.files import ingest_paths
+from waterwh.ingest.headers import read_header
+from waterwh.ingest.layout import QUANTITY_UNITS
+from waterwh.ingest.spec import spec_for
 
 CORPUS = Path(__file__).parent / "corpus" / "real_layouts.yaml"
 LAYOUTS: list[dict[str, Any]] = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["layouts"]

@@ -24,14 +24,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.files import ingest_paths
-from ingest.schema import ensure_schema
 from tests.test_header_variants import ledgers
 from tests.workbooks import write_xlsx
+from waterwh.ingest.files import ingest_paths
+from waterwh.ingest.schema import ensure_schema
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dbt")]
 
-PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+PROJECT = Path(__file__).resolve().parent.parent / "waterwh" / "dbt_project"
 COUNTIES = ["青溪县", "云谷县", "白沙县", "龙潭县"]
 INVESTMENT = {"total_investment": "total_investment_wan", "annual_plan": "annual_plan_wan",
               "ytd_completed": "ytd_completed_wan", "since_start_completed": "since_start_completed_wan",

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 import python_calamine
 
-from waterwh.config import PROJECT_ROOT
+from waterwh.config import PACKAGE_DIR
 from waterwh.samples import area_rows, build_geography, generate
 from waterwh.samples.geography import QINGXI_TOWNS
 
@@ -520,6 +520,6 @@ def test_geography() -> None:
     assert len({r["area_name"] for r in rows}) == len(rows)
     assert all(re.fullmatch(r"99\d{2}00", c.code) for c in province.cities)
     assert build_geography("province") == province  # no randomness
-    seed = (PROJECT_ROOT / "dbt_project" / "seeds" / "admin_areas.csv").read_text(encoding="utf-8").splitlines()
+    seed = (PACKAGE_DIR / "dbt_project" / "seeds" / "admin_areas.csv").read_text(encoding="utf-8").splitlines()
     assert seed[1:] == [f"{r['area_code']},{r['area_name']},{r['level']},{r['parent_code']}" for r in rows], (
         "the admin_areas seed is the generated province's geography")

@@ -14,7 +14,7 @@ from waterwh.cli import app
 from waterwh.config import INTERNAL_VARIABLES, Environment, settings_table
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["waterwh", "ingest", "orchestration", "expectations", "bi", "dbt_project", "Makefile", "deploy"]
+SOURCES = ["waterwh", "Makefile", "deploy"]
 
 
 def _declared() -> list[re.Pattern[str]]:

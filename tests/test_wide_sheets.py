@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 from typer.testing import CliRunner
 
-from ingest.files import ingest_paths
 from tests.workbooks import write_xlsx
 from waterwh.cli import app
+from waterwh.ingest.files import ingest_paths
 
 HEADER = ["序号", "行政区划", "年份", "用水量(亿m³)", "十三五控制指标(亿m³)", "较省平均(%)", "万元GDP用水量(m³/万元)",
           "控制指标(m³/万元)", "节水型社会创建达标情况"]

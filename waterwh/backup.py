@@ -22,9 +22,9 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from ingest.readers import sha256_of
 from waterwh import publish as pub
 from waterwh.config import Settings
+from waterwh.ingest.readers import sha256_of
 
 # under $WATERWH_HOME: what cannot be rebuilt
 KEPT = ("warehouse/versions", "landing", "specs", "access", "superset", "dagster", "reports", "notifications.jsonl")

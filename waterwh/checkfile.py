@@ -9,11 +9,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ingest.files import DEFAULT_LIMITS, ingest_paths
-from ingest.isolation import ReadLimits
-from ingest.periods import Period
-from ingest.schema import ACTION_ZH
-from ingest.spec import LedgerSpec, load_specs
+from waterwh.ingest.files import DEFAULT_LIMITS, ingest_paths
+from waterwh.ingest.isolation import ReadLimits
+from waterwh.ingest.periods import Period
+from waterwh.ingest.schema import ACTION_ZH
+from waterwh.ingest.spec import LedgerSpec, load_specs
 
 # what the file would become if sent in (a preview: nothing is loaded)
 VERDICT_ZH = {"loaded": "全部可以入库", "partial": "部分行有问题，其余可以入库", "failed": "无法入库",
@@ -21,7 +21,7 @@ VERDICT_ZH = {"loaded": "全部可以入库", "partial": "部分行有问题，�
 
 
 def annotated_path(path: Path) -> Path:
-    from ingest.files import ANNOTATED_SUFFIX
+    from waterwh.ingest.files import ANNOTATED_SUFFIX
 
     return path.with_name(path.stem + ANNOTATED_SUFFIX)
 
@@ -47,7 +47,7 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
         console.print(f"[red]✗ {escape(result.error)}[/]")
     failed = result.status == "failed"
     if published is not None and published.exists() and not failed:
-        from ingest.versions import preview
+        from waterwh.ingest.versions import preview
 
         for note in preview(con, result.load_id, str(published)):
             console.print(f"[yellow]{escape(note)}[/]")
@@ -108,7 +108,7 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
 
 def _teach(console: Console, spec: LedgerSpec, unmapped: list[str], taken: set[str]) -> None:
     """Every header not read, with the closest column and the lines that would teach it."""
-    from ingest.teach import suggest
+    from waterwh.ingest.teach import suggest
 
     console.print(f"未识别的表头（{len(unmapped)} 个，未读取）：")
     for header in unmapped:
@@ -124,9 +124,9 @@ def _teach(console: Console, spec: LedgerSpec, unmapped: list[str], taken: set[s
 def _annotated_copy(path: Path, problems: list[tuple], sheet_errors: dict[str, str], target: Path,
                     limits: ReadLimits, console: Console) -> None:
     """The clerk's file with every problem marked, or a note saying why there is none."""
-    from ingest.annotate import NoCopy, annotate
-    from ingest.isolation import read_one
-    from ingest.readers import ZIP_EXCEL_SUFFIXES, FileError
+    from waterwh.ingest.annotate import NoCopy, annotate
+    from waterwh.ingest.isolation import read_one
+    from waterwh.ingest.readers import ZIP_EXCEL_SUFFIXES, FileError
 
     try:
         sheets = None if path.suffix.lower() in ZIP_EXCEL_SUFFIXES else read_one(path, limits)

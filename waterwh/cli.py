@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,18 @@ app = typer.Typer(
 console = Console(highlight=False, soft_wrap=True)  # a log line is not cut mid-number when piped
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(metadata.version("waterwh"))
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="Print the installed version and exit.")] = False) -> None:
+    pass
+
+
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="Warehouse home (default $WATERWH_HOME or ./var).")]
 
 
@@ -35,7 +48,7 @@ def _settings(home: Path | None) -> Settings:
 def _period(value: str | None):
     if value is None:
         return None
-    from ingest.periods import period_override
+    from waterwh.ingest.periods import period_override
 
     try:
         return period_override(value)
@@ -66,7 +79,7 @@ def run(
     """The nightly job: ingest new ledgers, build (dbt), audit (dbt tests + GX), publish atomically."""
     from waterwh import pipeline
     from waterwh.publish import RunLocked
-    from waterwh.summary import print_run
+    from waterwh.reporting.summary import print_run
 
     settings = _settings(home)
     try:
@@ -91,8 +104,8 @@ def ingest(
     import duckdb
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from ingest.files import discover, ingest_paths
     from waterwh import publish as pub
+    from waterwh.ingest.files import discover, ingest_paths
 
     settings = _settings(home)
     target = settings.staging_dir / "ingest.duckdb"
@@ -183,7 +196,7 @@ def specs(
 @app.command()
 def status(home: HomeOpt = None) -> None:
     """What is published: when, which load, row counts, checks, quarantined rows."""
-    from waterwh.summary import print_status
+    from waterwh.reporting.summary import print_status
 
     settings = _settings(home)
     raise typer.Exit(print_status(console, settings))
@@ -263,7 +276,7 @@ def report(
     """The monthly 通报 written from the published warehouse; every figure's table and query in the appendix."""
     import re
 
-    from waterwh import briefing
+    from waterwh.reporting import briefing
     from waterwh.warehouse import open_reader
 
     settings = _settings(home)

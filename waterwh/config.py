@@ -19,10 +19,16 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from ingest.isolation import ReadLimits
-    from ingest.spec import LedgerSpec
+    from waterwh.ingest.isolation import ReadLimits
+    from waterwh.ingest.spec import LedgerSpec
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The dbt project, the ledger specs and the BI assets are package data, found beside this module in a
+# checkout and in an installed wheel alike.
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The environments sit side by side: the core's (this interpreter's), Superset's `.venv-superset` and
+# Spark's `.venv-spark` — in a checkout (`make setup bi`) and in an offline install (`install.sh PREFIX`).
+ENVIRONMENTS_DIR = Path(sys.prefix).parent
+SUPERSET_VENV = ENVIRONMENTS_DIR / ".venv-superset"
 
 # 1 亿元 = 10,000 万元; 1 万元 = 10,000 元. Amounts are stored in 万元.
 UNIT_TO_WAN: dict[str, float] = {"元": 0.0001, "万元": 1.0, "亿元": 10000.0}
@@ -37,7 +43,7 @@ class Environment(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="WATERWH_", extra="ignore", frozen=True)
 
-    home: Path | None = Field(None, description="数据目录：报送、仓库、报告、元数据都在其下（默认：检出目录的 var/）")
+    home: Path | None = Field(None, description="数据目录：报送、仓库、报告、元数据都在其下（默认：安装目录的 var/）")
     notify_webhook: str | None = Field(None, description="告警机器人地址（企业微信/钉钉群机器人，或接收 JSON 的地址）")
     notify_webhook_kind: Literal["json", "wecom", "dingtalk"] = Field(
         "json", description="机器人类型：wecom（企业微信）、dingtalk（钉钉）或 json")
@@ -123,10 +129,10 @@ def settings_table() -> str:
 class Settings:
     home: Path
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    dbt_project_dir: Path = PROJECT_ROOT / "dbt_project"
-    specs_dir: Path = PROJECT_ROOT / "ingest" / "specs"
+    dbt_project_dir: Path = PACKAGE_DIR / "dbt_project"
+    specs_dir: Path = PACKAGE_DIR / "ingest" / "specs"
     # dbt with dbt-spark + pyspark, in its own environment (`make spark`): the Spark parity check
-    spark_dbt: Path = PROJECT_ROOT / ".venv-spark" / "bin" / "dbt"
+    spark_dbt: Path = ENVIRONMENTS_DIR / ".venv-spark" / "bin" / "dbt"
     # What one file may ask of the reader (ingest/isolation.py); a file beyond any limit is refused,
     # saying which.
     max_file_bytes: int = 200 * 1024 * 1024
@@ -159,13 +165,13 @@ class Settings:
 
     def specs(self) -> tuple[tuple[LedgerSpec, ...], list[str]]:
         """The ledger specs in use, and why any local spec file was left out."""
-        from ingest.spec import load_specs, with_local_specs
+        from waterwh.ingest.spec import load_specs, with_local_specs
 
         return with_local_specs(load_specs(self.specs_dir), self.local_specs_dir)
 
     @property
     def read_limits(self) -> ReadLimits:
-        from ingest.isolation import ReadLimits
+        from waterwh.ingest.isolation import ReadLimits
 
         return ReadLimits(self.max_file_bytes, self.max_uncompressed_bytes, self.max_compression_ratio,
                           self.max_sheets, self.max_rows, self.max_columns,
@@ -217,7 +223,7 @@ class Settings:
     @classmethod
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
         env = environment()
-        raw = home or env.home or PROJECT_ROOT / "var"
+        raw = home or env.home or ENVIRONMENTS_DIR / "var"
         return cls(home=Path(raw).resolve(), notify=NotifySettings.from_env(env))
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from waterwh.config import PROJECT_ROOT, Settings
+from waterwh.config import SUPERSET_VENV, Settings
 
 OK, WARN, FAIL = "正常", "注意", "需处理"
 DUCKDB_VERSION = "2.0.0"  # every environment that opens the warehouse (pyproject, the Superset lock)
@@ -40,7 +40,7 @@ class Finding:
 def _versions(settings: Settings) -> list[Finding]:
     found = [metadata.version("duckdb")]
     said = [f"本环境 duckdb {found[0]}"]
-    superset = PROJECT_ROOT / ".venv-superset" / "bin" / "python"
+    superset = SUPERSET_VENV / "bin" / "python"
     if superset.exists():
         out = subprocess.run([str(superset), "-c", "import duckdb; print(duckdb.__version__)"],
                              capture_output=True, text=True, timeout=60, check=False)
@@ -99,7 +99,7 @@ def _ports(settings: Settings) -> list[Finding]:
 
 
 def _fonts(settings: Settings) -> list[Finding]:
-    from waterwh.briefing.render_pdf import NoChineseFont, find_font
+    from waterwh.reporting.briefing.render_pdf import NoChineseFont, find_font
 
     try:
         file, _ = find_font()

@@ -165,7 +165,7 @@ def notify(settings: Settings, run_id: str, subject: str, body: str, report: Pat
 
 
 def notify_failed_run(settings: Settings, r: RunResult) -> dict[str, object]:
-    from waterwh.run_report import OUTCOME_ZH
+    from waterwh.reporting.run_report import OUTCOME_ZH
 
     subject = f"waterwh 夜间运行未发布：{OUTCOME_ZH.get(r.outcome, r.outcome)}（{r.run_id}）"
     body = (r.message or "").strip() + f"\n\n已发布的数据仓库保持不变：{settings.published_path}"

@@ -17,20 +17,21 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 
 import duckdb
 
-from expectations.results import CheckResult
-from ingest.batch import FileResult
-from ingest.files import ingest_paths
-from ingest.periods import Period
-from ingest.schema import ensure_schema
 from waterwh import publish as pub
-from waterwh.config import PROJECT_ROOT, Settings
+from waterwh.config import PACKAGE_DIR, Settings
 from waterwh.dbt import DbtResult, run_dbt
 from waterwh.faults import pause_point
+from waterwh.ingest.batch import FileResult
+from waterwh.ingest.files import ingest_paths
+from waterwh.ingest.periods import Period
+from waterwh.ingest.schema import ensure_schema
+from waterwh.quality.results import CheckResult
 from waterwh.warehouse import open_reader
 
 
@@ -71,14 +72,14 @@ class RunResult:
 
 
 def code_version() -> str:
+    """The installed waterwh's version, with the commit when it runs from a git checkout."""
+    version = metadata.version("waterwh")
     try:
-        out = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, check=False,
-        )
-        return out.stdout.strip() or "unknown"
+        out = subprocess.run(["git", "-C", str(PACKAGE_DIR), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=False)
     except OSError:
-        return "unknown"
+        return version
+    return f"{version}+{out.stdout.strip()}" if out.returncode == 0 and out.stdout.strip() else version
 
 
 def new_run_id(now: datetime) -> str:
@@ -160,7 +161,7 @@ class NightlyRun:
                 r.outcome = "incomplete"
                 r.message = r.message or "the run ended before it reached publishing"
             r.finished_at = self._now()
-            from waterwh.run_report import write_run_report
+            from waterwh.reporting.run_report import write_run_report
 
             r.report_path = write_run_report(self.settings, r)
             if not r.published:
@@ -206,7 +207,7 @@ class NightlyRun:
         self._stage("build")
         # Great Expectations takes ~3 s to import, on one core: done while dbt (a child process,
         # mostly one core) builds, so validation starts at once.
-        self._exit.enter_context(preloading("expectations.validate"))
+        self._exit.enter_context(preloading("waterwh.quality.validate"))
         dbt = run_dbt(self.settings, self.staging, *DBT_BUILD_ARGS)
         self.record_dbt(dbt)
         return dbt
@@ -230,7 +231,7 @@ class NightlyRun:
         self._stage("validate")
         if self.result.checks_failed:
             return []  # the data already failed; GX would only repeat it
-        from expectations.validate import validate
+        from waterwh.quality.validate import validate
 
         docs = self.settings.reports_dir / "gx" / self.result.run_id
         found = validate(self.staging, self.previous, self.settings.min_row_share_vs_previous,
@@ -275,7 +276,7 @@ class NightlyRun:
         formats = self.settings.briefing_formats
         if not formats or not self.result.headline.get("report_period_end"):
             return
-        from waterwh import briefing
+        from waterwh.reporting import briefing
 
         end = self.result.headline["report_period_end"]
         target = self.settings.reports_dir / f"通报-{end:%Y-%m}-all"
@@ -402,7 +403,7 @@ def _record_run(settings: Settings, staging: Path, result: RunResult) -> None:
             "INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?)",
             [[result.run_id, c.suite, c.name, c.severity, c.passed, c.failures, c.message] for c in result.checks],
         )
-        from expectations.validate import record_passed_validation
+        from waterwh.quality.validate import record_passed_validation
 
         record_passed_validation(con, result.run_id)  # every suite passed: tomorrow reads only what is new
         con.execute("CHECKPOINT")

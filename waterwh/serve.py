@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from waterwh import home
-from waterwh.config import PROJECT_ROOT, Settings, environment
+from waterwh.config import Settings, environment
 
 DAGSTER_YAML = """\
 # Written by `make serve`: this instance's storage lives under $WATERWH_HOME/dagster.
@@ -42,7 +42,7 @@ def dagster_service(settings: Settings, port: int) -> Service:
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
     env = {**os.environ, "DAGSTER_HOME": str(home), "WATERWH_HOME": str(settings.home)}
-    argv = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
+    argv = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "waterwh.orchestration.definitions",
             "-h", "127.0.0.1", "-p", str(port)]
     return Service("dagster", argv, env, f"http://127.0.0.1:{port}/server_info")
 
@@ -66,7 +66,7 @@ def start(services: list[Service], log_dir: Path) -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     for s in services:
         log = (log_dir / f"{s.name}.log").open("ab")
-        s.proc = subprocess.Popen(s.argv, env=s.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+        s.proc = subprocess.Popen(s.argv, env=s.env, cwd=log_dir, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
 
 

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ingest.spec import LedgerSpec
+from waterwh.ingest.spec import LedgerSpec
 
 
 def print_specs(console: Console, specs: tuple[LedgerSpec, ...], problems: list[str], local_dir: str,

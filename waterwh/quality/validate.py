@@ -1,0 +1,234 @@
+"""Run the GX suites on frames read from the staging warehouse (GX's SQL path is broken on DuckDB)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import duckdb
+
+from waterwh.quality.results import CheckResult
+from waterwh.quality.suites import Suite, suites
+
+__all__ = ["CheckResult", "record_passed_validation", "validate", "validate_connection"]
+
+
+def _describe(res) -> tuple[str, int]:
+    cfg = res.expectation_config
+    kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
+    target = kwargs.get("column") or kwargs.get("column_list") or (
+        f"{kwargs.get('column_A')} ≥ {kwargs.get('column_B')}" if "column_A" in kwargs else "table"
+    )
+    r = res.result or {}
+    n = int(r.get("unexpected_count") or 0)
+    if not res.success and not n and "observed_value" in r:
+        n = 1
+    sample = r.get("partial_unexpected_list") or []
+    msg = f"{cfg.type} on {target}"
+    if not res.success:
+        msg += f": {n} unexpected" + (f", e.g. {sample[:3]}" if sample else "")
+        if "observed_value" in r:
+            msg += f" (observed {r['observed_value']})"
+    return msg, n
+
+
+def validate(
+    db_path: Path,
+    previous_db: Path | None = None,
+    min_row_share: float = 0.5,
+    docs_dir: Path | None = None,
+    run_name: str | None = None,
+    memory_limit: str | None = None,
+) -> list[CheckResult]:
+    """Every suite on frames read from `db_path`; with `docs_dir`, GX Data Docs of this run there."""
+    con = duckdb.connect(str(db_path), read_only=True, config={"memory_limit": memory_limit} if memory_limit else {})
+    try:
+        return validate_connection(con, suites(), previous_db, min_row_share, docs_dir, run_name)
+    finally:
+        con.close()
+
+
+def validate_connection(
+    con: duckdb.DuckDBPyConnection,
+    to_run: list[Suite],
+    previous_db: Path | None = None,
+    min_row_share: float = 0.5,
+    docs_dir: Path | None = None,
+    run_name: str | None = None,
+) -> list[CheckResult]:
+    """The given suites on frames read through `con` (which may be inside a transaction)."""
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    ctx = gx.get_context(mode="ephemeral")
+    try:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    except Exception:
+        pass
+    if docs_dir is not None:
+        ctx.add_data_docs_site(site_name=DOCS_SITE, site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    source = ctx.data_sources.add_pandas("warehouse")
+    previous = _attach_previous(con, previous_db) if any(s.changed_rows_only for s in to_run) else None
+    out: list[CheckResult] = []
+    for suite in to_run:
+        out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name, previous)
+        if suite.volume_table and previous_db is not None:
+            out.append(_volume_check(con, previous_db, suite, min_row_share))
+    if docs_dir is not None:
+        ctx.build_data_docs(site_names=[DOCS_SITE])
+    return out
+
+
+DOCS_SITE = "waterwh"
+
+
+def _checked_columns(suite: Suite) -> str:
+    """The columns the suite's expectations read, as a select list."""
+    needed: list[str] = []
+    for exp in suite.expectations:
+        kw = exp.configuration.kwargs
+        for col in [kw.get("column"), kw.get("column_A"), kw.get("column_B"), *(kw.get("column_list") or [])]:
+            if col and col not in needed:
+                needed.append(col)
+    return ", ".join(f'"{c}"' for c in needed) or "1 AS row_marker"  # row counts need no column
+
+
+def _needed_columns_sql(suite: Suite, rows_sql: str) -> str:
+    """The suite's query narrowed to the columns its expectations read: a province's patrol log is
+    1.9 million rows, and every other column would go through pandas for nothing."""
+    return f"SELECT {_checked_columns(suite)} FROM ({rows_sql}) AS suite_rows"
+
+
+PREVIOUS = "previous_publish"  # the previous publish, attached read-only to the validation connection
+
+
+def _attach_previous(con: duckdb.DuckDBPyConnection, previous_db: Path | None) -> str | None:
+    """Attach the previous publish (if any, and readable) for changed-rows suites; its alias."""
+    if previous_db is None or not previous_db.exists():
+        return None
+    if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [PREVIOUS]).fetchall()[0][0]:
+        return PREVIOUS
+    try:
+        con.execute(f"ATTACH '{previous_db}' AS {PREVIOUS} (READ_ONLY)")
+    except duckdb.Error:
+        return None  # not a warehouse we can read: every row is checked
+    return PREVIOUS
+
+
+def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite, previous: str | None = None) -> tuple[str, str]:
+    """The suite's query, and for a by-load suite the note of which loads it reads: only those that
+    have not passed this suite as now defined (audit.validated_loads, written when a run publishes).
+    A changed-rows suite reads only rows unlike every row of the previous publish, if that publish
+    passed the suite as now defined (audit.validated_suites)."""
+    if suite.changed_rows_only:
+        return _changed_rows(con, suite, previous)
+    if not suite.by_load:
+        return suite.sql, ""
+    has_log = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = 'audit' AND table_name = 'validated_loads'").fetchall()[0][0]
+    if not has_log:
+        return suite.sql, ""
+    done = ("SELECT load_id FROM audit.validated_loads "
+            f"WHERE suite = '{suite.name}' AND suite_fingerprint = '{suite.fingerprint()}'")
+    [(new, earlier)] = con.execute(
+        f"SELECT count(DISTINCT load_id) FILTER (WHERE load_id NOT IN ({done})), "
+        f"count(DISTINCT load_id) FILTER (WHERE load_id IN ({done})) FROM ({suite.sql}) AS suite_rows"
+    ).fetchall()
+    if not earlier:
+        return suite.sql, ""
+    sql = f"SELECT * FROM ({suite.sql}) AS suite_rows ANTI JOIN ({done}) AS done USING (load_id)"
+    return sql, f" [{new} new loads checked; {earlier} passed this suite on earlier nights]"
+
+
+def _changed_rows(con: duckdb.DuckDBPyConnection, suite: Suite, previous: str | None) -> tuple[str, str]:
+    if previous is None:
+        return suite.sql, ""
+    try:
+        [(passed,)] = con.execute(
+            f"SELECT count(*) FROM {previous}.audit.validated_suites WHERE suite = ? AND suite_fingerprint = ?",
+            [suite.name, suite.fingerprint()]).fetchall()
+    except duckdb.Error:  # a publish from before audit.validated_suites
+        passed = 0
+    if not passed:
+        return suite.sql, ""
+    cols = _checked_columns(suite)
+    before = suite.sql.replace(suite.table, f"{previous}.{suite.table}")
+    sql = f"SELECT {cols} FROM ({suite.sql}) AS now_rows EXCEPT SELECT {cols} FROM ({before}) AS previous_rows"
+    [(changed, total)] = con.execute(
+        f"SELECT (SELECT count(*) FROM ({sql}) AS changed), (SELECT count(*) FROM ({suite.sql}) AS all_rows)"
+    ).fetchall()
+    return sql, f" [{changed} rows unlike the previous publish checked, of {total}; the rest passed this suite then]"
+
+
+def record_passed_validation(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """After every suite passed: each load of each by-load suite's rows is validated under the
+    suite's current fingerprint, and so is each changed-rows suite (called on the file about to be
+    published)."""
+    for suite in suites():
+        if suite.changed_rows_only:
+            con.execute("INSERT INTO audit.validated_suites VALUES (?, ?, ?)",
+                        [suite.name, suite.fingerprint(), run_id])
+        if not suite.by_load:
+            continue
+        fp = suite.fingerprint()
+        con.execute(
+            f"INSERT INTO audit.validated_loads SELECT DISTINCT load_id, ?, ?, ? FROM ({suite.sql}) AS suite_rows "
+            "WHERE load_id NOT IN "
+            "(SELECT load_id FROM audit.validated_loads WHERE suite = ? AND suite_fingerprint = ?)",
+            [suite.name, fp, run_id, suite.name, fp],
+        )
+
+
+def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: bool, run_name: str | None,
+               previous: str | None = None):
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    try:
+        rows_sql, scope = _rows_to_check(con, suite, previous)
+        df = con.execute(_needed_columns_sql(suite, rows_sql)).df()
+    except duckdb.Error as exc:
+        return [CheckResult(suite.name, "query", "error", False, 1, f"cannot read data: {exc}")]
+    asset = source.add_dataframe_asset(suite.name)
+    batch = asset.add_batch_definition_whole_dataframe("all")
+    gsuite = ctx.suites.add(gx.ExpectationSuite(name=suite.name))
+    for exp in suite.expectations:
+        copy = exp.copy()
+        copy.id = None  # a suite object may be validated more than once; GX ties an expectation to one suite
+        gsuite.add_expectation(copy)
+    vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gsuite))
+    # Data Docs are built once after the last suite (a docs action per checkpoint rebuilt the site each time)
+    checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"checkpoint_{suite.name}", validation_definitions=[vd],
+                                                   actions=[], result_format="SUMMARY"))
+    run = checkpoint.run(batch_parameters={"dataframe": df},
+                         run_id=RunIdentifier(run_name=run_name) if run_name else None)
+    [result] = run.run_results.values()
+    out = []
+    for res in result.results:
+        msg, n = _describe(res)
+        severity = (res.expectation_config.meta or {}).get("severity", "error")
+        out.append(CheckResult(suite.name, res.expectation_config.type, severity, bool(res.success), n, msg + scope))
+    return out
+
+
+def _volume_check(con: duckdb.DuckDBPyConnection, previous: Path, suite: Suite, share: float) -> CheckResult:
+    """A load that drops rows by more than the set share is stopped."""
+    assert suite.volume_table
+    now = con.execute(f"SELECT count(*) FROM {suite.volume_table}").fetchall()[0][0]  # type: ignore[index]
+    try:
+        prev_con = duckdb.connect(":memory:")
+        prev_con.execute(f"ATTACH '{previous}' AS prev (READ_ONLY)")
+        before = prev_con.execute(f"SELECT count(*) FROM prev.{suite.volume_table}").fetchall()[0][0]  # type: ignore[index]
+        prev_con.close()
+    except duckdb.Error:
+        before = 0
+    ok = before == 0 or now >= before * share
+    msg = f"row count {now} vs {before} at the previous publish (must stay ≥ {share:.0%})"
+    return CheckResult(suite.name, "row_volume_vs_previous", "error", ok, 0 if ok else before - now, msg)
