@@ -8,6 +8,7 @@ import hashlib
 import io
 import sqlite3
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -97,3 +98,30 @@ def test_the_commands(tmp_path: Path) -> None:
     assert again.exit_code == 1 and "--replace" in again.output
     done = runner.invoke(app, ["restore", str(archive), "--replace", "--home", str(old.home)])
     assert done.exit_code == 0 and "已恢复" in done.output, done.output
+
+
+def test_metadata_in_postgresql_is_dumped_and_restored_into_the_configured_database(tmp_path: Path) -> None:
+    import psycopg2
+
+    from tests.postgres import postgres_server
+
+    with postgres_server("dagster", "superset") as urls:
+        settings = replace(_home(tmp_path / "old"), dagster_postgres_url=urls["dagster"],
+                           bi_metadata_url=urls["superset"])
+        for url, row in ((urls["dagster"], "run-1"), (urls["superset"], "投资进展")):
+            with psycopg2.connect(url) as con, con.cursor() as cur:
+                cur.execute("CREATE TABLE kept (name TEXT)")
+                cur.execute("INSERT INTO kept VALUES (%s)", [row])
+        archive = backup(settings, tmp_path / "backups")
+        for url in urls.values():  # the database server lost its data
+            with psycopg2.connect(url) as con, con.cursor() as cur:
+                cur.execute("DROP TABLE kept")
+        new = replace(Settings(home=tmp_path / "new" / "home"), dagster_postgres_url=urls["dagster"],
+                      bi_metadata_url=urls["superset"])
+        manifest = restore(new, archive)
+        assert manifest["postgresql"] == {"dagster": "postgresql/dagster.dump", "superset": "postgresql/superset.dump"}
+        for url, row in ((urls["dagster"], "run-1"), (urls["superset"], "投资进展")):
+            with psycopg2.connect(url) as con, con.cursor() as cur:
+                cur.execute("SELECT name FROM kept")
+                assert cur.fetchall() == [(row,)]
+    assert (new.home / "postgresql" / "dagster.dump").stat().st_mode & 0o777 == 0o600

@@ -604,3 +604,43 @@ def test_district_users_follow_the_file(served: Served) -> None:
         assert _bi_setup(served).returncode == 0
     status, _ = _api(served, "longtan", "GET", "/api/v1/me/")
     assert status == 200
+
+
+def test_superset_on_postgresql_metadata_serves_with_several_workers(
+        published: Published, tmp_path: Path) -> None:
+    """The unit's own command, with WATERWH_BI_METADATA_URL: metadata in PostgreSQL, not SQLite, and as
+    many gunicorn workers as WATERWH_BI_WORKERS says; every worker answers a signed-in user."""
+    import psycopg2
+
+    from tests.postgres import postgres_server
+
+    settings = published.copy_home(tmp_path / "home")
+    with postgres_server("superset") as urls:
+        port = _free_port()
+        env = {**os.environ, "WATERWH_HOME": str(settings.home), "WATERWH_BI_METADATA_URL": urls["superset"],
+               "WATERWH_BI_WORKERS": "3"}
+        setup = subprocess.run([str(PROJECT_ROOT / ".venv" / "bin" / "waterwh"), "bi", "setup"], env=env,
+                               capture_output=True, text=True, check=False)
+        assert setup.returncode == 0, (setup.stdout + setup.stderr)[-3000:]
+        log = (tmp_path / "superset.log").open("wb")
+        proc = subprocess.Popen([str(PROJECT_ROOT / ".venv" / "bin" / "python"), "-m", "waterwh.serve", "--exec",
+                                 "superset", "--bi-port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            _wait(f"http://127.0.0.1:{port}/health", proc, 240)
+            workers = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                       and (p / "stat").exists() and (p / "stat").read_text().split()[3] == str(proc.pid)]
+            assert len(workers) == 3, f"gunicorn workers: {len(workers)}"
+            passwords = {"admin": bi.password(Settings.from_env(settings.home), "admin")[0]}
+            served = Served(settings, f"http://127.0.0.1:{port}", "", passwords)
+            for _ in range(6):  # new connections: gunicorn hands them to its workers in turn
+                status, found = _api(served, "admin", "GET", "/api/v1/dashboard/?q=(page_size:100)")
+                assert status == 200 and found["count"] == len(DASHBOARDS), found
+            with psycopg2.connect(urls["superset"]) as con, con.cursor() as cur:
+                cur.execute("SELECT count(*) FROM dashboards")
+                assert cur.fetchone() == (len(DASHBOARDS),)
+            assert not (bi.paths(settings).home / "superset.db").exists(), "metadata went to SQLite"
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
+            log.close()

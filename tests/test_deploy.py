@@ -5,6 +5,7 @@ with no manual step: the landing sensor, proven by the daemon."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -12,13 +13,19 @@ import signal
 import subprocess
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
+from dagster import DagsterInstance
 
+from tests.postgres import postgres_server
 from tests.workbooks import investment_rows, write_xlsx
-from waterwh.config import env_file
+from waterwh import doctor
+from waterwh.config import Settings, env_file
+from waterwh.orchestration.instance import write_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -58,16 +65,27 @@ def test_the_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.xdist_group("daemon")
-def test_the_daemon_publishes_a_ledger_dropped_into_the_landing_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize("storage", ["sqlite", "postgresql"])
+def test_the_daemon_publishes_a_ledger_dropped_into_the_landing_folder(
+        storage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with contextlib.ExitStack() as stack:
+        if storage == "postgresql":  # the instance's runs, schedules and sensors in PostgreSQL
+            url = stack.enter_context(postgres_server("dagster"))["dagster"]
+            monkeypatch.setenv("WATERWH_DAGSTER_POSTGRES_URL", url)
+        _the_daemon_publishes(tmp_path, monkeypatch)
+
+
+def _the_daemon_publishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "home"
-    (home / "dagster").mkdir(parents=True)
-    (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    env = {**os.environ, "WATERWH_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-           "DAGSTER_DISABLE_TELEMETRY": "1"}
+    home.mkdir()
+    monkeypatch.setenv("WATERWH_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    env = {**os.environ, "DAGSTER_DISABLE_TELEMETRY": "1"}
     daemon_unit = DEPLOY / "waterwh-dagster-daemon.service"
     webserver_unit = DEPLOY / "waterwh-dagster-webserver.service"
     for pre in _commands(daemon_unit, home, "ExecStartPre"):  # as systemd does: before the daemon and the webserver
-        subprocess.run(pre, cwd=ROOT, env=env, check=True, capture_output=True)
+        done = subprocess.run(pre, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"{pre}: {done.stdout}{done.stderr}"[-3000:]
     [daemon], [webserver] = _commands(daemon_unit, home), _commands(webserver_unit, home)
     webserver[webserver.index("-p") + 1] = "3917"  # beside any webserver already on this machine
     logs = [(tmp_path / f"{name}.log").open("wb") for name in ("webserver", "daemon")]
@@ -90,6 +108,15 @@ def test_the_daemon_publishes_a_ledger_dropped_into_the_landing_folder(tmp_path:
             assert con.execute("SELECT count(*) FROM marts.fct_investment_snapshot").fetchone() == (1,)
         with urllib.request.urlopen("http://127.0.0.1:3917/dagster/server_info", timeout=10) as resp:
             assert resp.status == 200  # the webserver, under the proxy's path prefix
+        settings = Settings.from_env()
+        assert ("postgres" in (home / "dagster" / "dagster.yaml").read_text()) == bool(settings.dagster_postgres_url)
+        with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+            assert type(instance.run_storage).__name__.startswith(
+                "Postgres" if settings.dagster_postgres_url else "Sqlite")
+            runs = instance.get_runs()
+        assert runs and runs[0].status.value == "SUCCESS", [r.status for r in runs]
+        [daemon_finding] = doctor._daemon(settings)
+        assert daemon_finding.status == doctor.OK, daemon_finding
     finally:
         for p in procs:
             if p.poll() is None:
@@ -101,3 +128,13 @@ def test_the_daemon_publishes_a_ledger_dropped_into_the_landing_folder(tmp_path:
                 os.killpg(p.pid, signal.SIGKILL)
         for log in logs:
             log.close()
+
+
+def test_the_dagster_instance_follows_the_settings(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    path = write_instance(settings)
+    assert yaml.safe_load(path.read_text(encoding="utf-8")) == {"telemetry": {"enabled": False}}  # SQLite
+    pg = replace(settings, dagster_postgres_url="postgresql://waterwh:s3cret@db.local:5432/dagster")
+    assert write_instance(pg) == path and path.stat().st_mode & 0o777 == 0o600  # it holds a password
+    assert yaml.safe_load(path.read_text(encoding="utf-8"))["storage"] == {
+        "postgres": {"postgres_url": "postgresql+psycopg2://waterwh:s3cret@db.local:5432/dagster"}}

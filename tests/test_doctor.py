@@ -4,12 +4,14 @@ nightly runs stopped publishing, one whose alerts do not arrive, one whose Dagst
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 from rich.console import Console
 
+from tests.postgres import postgres_server
 from waterwh.config import Settings
 from waterwh.doctor import FAIL, OK, diagnose, print_doctor
 from waterwh.ingest.schema import ensure_schema
@@ -61,3 +63,19 @@ def test_alerts_that_did_not_arrive_and_a_stopped_daemon_are_reported(tmp_path: 
     found = _status(settings)
     assert found["告警送达"][0] == FAIL and "errcode 310000" in found["告警送达"][1]
     assert found["Dagster 守护进程"] == (FAIL, "没有心跳：dagster-daemon 没有运行，夜间运行不会开始（请启动守护进程）")
+
+
+def test_metadata_in_postgresql_is_checked_and_an_unreachable_one_named(tmp_path: Path) -> None:
+    settings = _home(tmp_path, published_hours_ago=5)
+    found = _status(settings)
+    assert found["Dagster 元数据"][0] == OK and "SQLite" in found["Dagster 元数据"][1]
+    assert "单进程" in found["Superset 元数据"][1]
+    with postgres_server("dagster", "superset") as urls:
+        live = replace(settings, dagster_postgres_url=urls["dagster"], bi_metadata_url=urls["superset"], bi_workers=3)
+        found = _status(live)
+        assert found["Dagster 元数据"][0] == OK and "/dagster 可连接" in found["Dagster 元数据"][1]
+        assert found["Superset 元数据"] == (OK, found["Superset 元数据"][1])
+        assert "Superset 3 个进程" in found["Superset 元数据"][1]
+    gone = _status(live)  # the server stopped: said, naming the setting, without the password
+    assert gone["Dagster 元数据"][0] == FAIL and "WATERWH_DAGSTER_POSTGRES_URL" in gone["Dagster 元数据"][1]
+    assert gone["Superset 元数据"][0] == FAIL and "无法连接" in gone["Superset 元数据"][1]

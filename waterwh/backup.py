@@ -4,7 +4,9 @@ Kept: the published warehouse versions (and which one is current), the ledgers a
 them (landing/), the bureau's own specs and district users, Superset's and Dagster's metadata and
 the secrets under $WATERWH_HOME, the run reports and the alert log. Left out: what a run rebuilds
 (staging/, dbt/ targets) and sample data. Taken under the run lock, so no publish happens halfway;
-SQLite metadata is copied through SQLite's backup API, consistent even while Superset runs.
+SQLite metadata is copied through SQLite's backup API, consistent even while Superset runs; metadata
+in PostgreSQL (WATERWH_DAGSTER_POSTGRES_URL, WATERWH_BI_METADATA_URL) is dumped with pg_dump and
+restored with pg_restore into the database the restoring home is configured with.
 
 The archive holds a manifest of every file with its SHA-256; a restore checks each before anything
 is moved into place, and refuses a home that already has a published warehouse unless told to
@@ -17,6 +19,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import tarfile
 import tempfile
 from datetime import datetime
@@ -31,11 +34,34 @@ KEPT = ("warehouse/versions", "landing", "specs", "access", "superset", "dagster
 SKIPPED_PARTS = {"compute_logs", "__pycache__"}  # Dagster's step logs: large, and in the run reports anyway
 MANIFEST = "manifest.json"
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-PRIVATE = ("superset/secrets", "access", "dagster")  # owner-only after a restore
+PRIVATE = ("superset/secrets", "access", "dagster", "postgresql")  # owner-only after a restore
 
 
 class RestoreError(RuntimeError):
     pass
+
+
+class BackupError(RuntimeError):
+    pass
+
+
+def _postgres(settings: Settings) -> dict[str, str]:
+    """The metadata databases in PostgreSQL, by name, as libpq URLs (no SQLAlchemy driver part)."""
+    urls = {"dagster": settings.dagster_postgres_url, "superset": settings.bi_metadata_url}
+    return {name: url.replace("postgresql+psycopg2://", "postgresql://", 1) for name, url in urls.items() if url}
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise BackupError(f"元数据在 PostgreSQL 中，需要 {name}（Debian：apt install postgresql-client）")
+    return found
+
+
+def _pg(argv: list[str], what: str, error: type[RuntimeError]) -> None:
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise error(f"{what}失败：{proc.stderr.strip()[-500:]}")
 
 
 def _files(home: Path) -> list[Path]:
@@ -72,8 +98,16 @@ def backup(settings: Settings, to: Path) -> Path:
             rel = src.relative_to(home)
             _copy(src, root / rel)
             files[str(rel)] = sha256_of(root / rel)
+        dumps = {}
+        for name, url in _postgres(settings).items():
+            rel = f"postgresql/{name}.dump"
+            (root / "postgresql").mkdir(exist_ok=True)
+            _pg([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(root / rel), "--dbname", url],
+                f"备份 {name} 的 PostgreSQL 元数据", BackupError)
+            files[rel], dumps[name] = sha256_of(root / rel), rel
         current = settings.published_path.resolve().name if settings.published_path.exists() else None
-        manifest = {"created": stamp, "home": str(home), "current_version": current, "files": files}
+        manifest = {"created": stamp, "home": str(home), "current_version": current, "files": files,
+                    "postgresql": dumps}
         (root / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         partial = archive.with_suffix(".partial")
         with tarfile.open(partial, "w:gz") as tar:
@@ -97,6 +131,11 @@ def restore(settings: Settings, archive: Path, replace: bool = False) -> dict[st
                if not (root / rel).is_file() or sha256_of(root / rel) != digest]
         if bad:
             raise RestoreError(f"备份文件已损坏，未恢复任何内容：{len(bad)} 个文件校验不符（如 {bad[0]}）")
+        urls = _postgres(settings)
+        for name, rel in manifest.get("postgresql", {}).items():
+            if name in urls:  # into the database this home is configured with; else kept as a file below
+                _pg([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--dbname", urls[name],
+                     str(root / rel)], f"恢复 {name} 的 PostgreSQL 元数据", RestoreError)
         for rel in manifest["files"]:
             dest = home / rel
             dest.parent.mkdir(parents=True, exist_ok=True)

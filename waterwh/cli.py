@@ -208,9 +208,14 @@ def backup(
     home: HomeOpt = None,
 ) -> None:
     """Archive what cannot be rebuilt: published versions, ledgers, local specs, metadata, secrets."""
+    from waterwh.backup import BackupError
     from waterwh.backup import backup as write_backup
 
-    archive = write_backup(_settings(home), to)
+    try:
+        archive = write_backup(_settings(home), to)
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
     console.print(f"备份已写入 {archive}（{archive.stat().st_size / 2**20:.1f} MB）")
 
 
@@ -232,6 +237,13 @@ def restore(
         raise typer.Exit(1) from exc
     console.print(f"已恢复 {len(manifest['files'])} 个文件到 {settings.home}（备份于 {manifest['created']}，"
                   f"当前版本 {manifest['current_version'] or '无'}）")
+    configured = {"dagster": settings.dagster_postgres_url, "superset": settings.bi_metadata_url}
+    for name, rel in manifest.get("postgresql", {}).items():
+        if configured[name]:
+            console.print(f"{name} 的元数据已恢复到其 PostgreSQL 数据库")
+        else:
+            console.print(f"[yellow]{name} 的元数据来自 PostgreSQL，本机未配置其地址：转储保留在 "
+                          f"{settings.home / rel}（可用 pg_restore 导入）[/yellow]")
 
 
 @app.command()

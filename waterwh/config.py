@@ -57,12 +57,27 @@ class Environment(BaseSettings):
     bi_port: int = Field(8088, ge=1, le=65535, description="Superset 端口（make serve）")
     docs_port: int = Field(8080, ge=1, le=65535, description="dbt 文档端口（make docs）")
     bi_query_timeout: int = Field(60, ge=1, le=3600, description="Superset 单个查询的超时秒数")
+    bi_metadata_url: str | None = Field(
+        None, description="Superset 元数据库（用户、看板）的 PostgreSQL 地址 postgresql://用户:密码@主机/库；"
+                          "不设则为 $WATERWH_HOME/superset 下的 SQLite（单进程，适合少量用户）")
+    bi_workers: int = Field(4, ge=1, le=64,
+                            description="Superset 的 gunicorn 进程数（仅用 PostgreSQL 元数据时；SQLite 时为 1）")
+    dagster_postgres_url: str | None = Field(
+        None, description="Dagster 实例（运行记录、定时、传感器）的 PostgreSQL 地址；"
+                          "不设则为 $WATERWH_HOME/dagster 下的 SQLite（单机）")
 
     @field_validator("notify_webhook")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("应以 http:// 或 https:// 开头")
+        return value or None
+
+    @field_validator("bi_metadata_url", "dagster_postgres_url")
+    @classmethod
+    def _postgres(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgresql+psycopg2://")):
+            raise ValueError("应以 postgresql:// 开头（PostgreSQL 的连接地址）")
         return value or None
 
     @field_validator("notify_smtp")
@@ -157,6 +172,11 @@ class Settings:
     briefing_formats: tuple[str, ...] = ("md", "docx")
     # Where a failed run is reported besides the log file (notifications.jsonl, always written).
     notify: NotifySettings = field(default_factory=lambda: NotifySettings())
+    # Metadata of the servers: PostgreSQL when given, else SQLite files under home (one writer at a
+    # time: Superset then runs one gunicorn worker, whatever bi_workers says).
+    dagster_postgres_url: str | None = None
+    bi_metadata_url: str | None = None
+    bi_workers: int = 4
 
     @property
     def local_specs_dir(self) -> Path:
@@ -224,7 +244,9 @@ class Settings:
     def from_env(cls, home: str | os.PathLike[str] | None = None) -> Settings:
         env = environment()
         raw = home or env.home or ENVIRONMENTS_DIR / "var"
-        return cls(home=Path(raw).resolve(), notify=NotifySettings.from_env(env))
+        return cls(home=Path(raw).resolve(), notify=NotifySettings.from_env(env),
+                   dagster_postgres_url=env.dagster_postgres_url, bi_metadata_url=env.bi_metadata_url,
+                   bi_workers=env.bi_workers)
 
 
 @dataclass(frozen=True)

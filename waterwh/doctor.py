@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -159,8 +160,36 @@ def _alerts(settings: Settings) -> list[Finding]:
                                       "请检查 WATERWH_NOTIFY_* 设置和网络")]
 
 
+def _metadata(settings: Settings) -> list[Finding]:
+    """Where Dagster and Superset keep their metadata, and whether a PostgreSQL one answers."""
+    from waterwh.bi import workers
+
+    out = []
+    for check, url, variable, sqlite in (
+            ("Dagster 元数据", settings.dagster_postgres_url, "WATERWH_DAGSTER_POSTGRES_URL",
+             f"SQLite（{settings.dagster_home}，单机）"),
+            ("Superset 元数据", settings.bi_metadata_url, "WATERWH_BI_METADATA_URL",
+             f"SQLite（{settings.home / 'superset'}）：单进程，适合少量同时使用的用户；多人使用请设置 "
+             "WATERWH_BI_METADATA_URL 为 PostgreSQL")):
+        if not url:
+            out.append(Finding(check, OK, sqlite))
+            continue
+        parts = urlsplit(url)
+        where = f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+        try:
+            import psycopg2  # installed with dagster-postgres
+
+            psycopg2.connect(url.replace("postgresql+psycopg2://", "postgresql://"), connect_timeout=5).close()
+        except Exception as exc:  # the driver's own errors differ by cause; each is said as it is
+            out.append(Finding(check, FAIL, f"{where} 无法连接（{variable}）：{str(exc).strip()[:200]}"))
+            continue
+        extra = f"，Superset {workers(settings)} 个进程" if variable == "WATERWH_BI_METADATA_URL" else ""
+        out.append(Finding(check, OK, f"{where} 可连接{extra}"))
+    return out
+
+
 CHECKS: tuple[Callable[[Settings], list[Finding]], ...] = (
-    _versions, _paths, _disk, _ports, _fonts, _daemon, _last_publish, _alerts)
+    _versions, _paths, _disk, _ports, _fonts, _daemon, _metadata, _last_publish, _alerts)
 
 
 def diagnose(settings: Settings) -> list[Finding]:

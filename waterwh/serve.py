@@ -20,12 +20,6 @@ from pathlib import Path
 from waterwh import home
 from waterwh.config import Settings, environment
 
-DAGSTER_YAML = """\
-# Written by `make serve`: this instance's storage lives under $WATERWH_HOME/dagster.
-telemetry:
-  enabled: false
-"""
-
 
 @dataclass
 class Service:
@@ -37,10 +31,9 @@ class Service:
 
 
 def dagster_service(settings: Settings, port: int) -> Service:
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
+    from waterwh.orchestration.instance import write_instance
+
+    home = write_instance(settings).parent
     env = {**os.environ, "DAGSTER_HOME": str(home), "WATERWH_HOME": str(settings.home)}
     argv = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "waterwh.orchestration.definitions",
             "-h", "127.0.0.1", "-p", str(port)]
@@ -51,7 +44,7 @@ def superset_service(settings: Settings, port: int) -> Service:
     from waterwh import bi
 
     env = {**bi.superset_env(settings), "WATERWH_HOME": str(settings.home)}
-    return Service("superset", bi.gunicorn_argv(port), env, f"http://127.0.0.1:{port}/health")
+    return Service("superset", bi.gunicorn_argv(settings, port), env, f"http://127.0.0.1:{port}/health")
 
 
 def is_up(url: str) -> bool:

@@ -7,6 +7,7 @@ runs its commands there; nothing of Superset is imported into waterwh's own envi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -79,17 +80,20 @@ def district_users(settings: Settings) -> list[DistrictUser]:
 @dataclass(frozen=True)
 class BiPaths:
     home: Path  # $WATERWH_HOME/superset
+    metadata_url: str | None = None  # PostgreSQL; None: SQLite under home
 
     @property
     def marker(self) -> Path:
-        return self.home / f".initialised-{SUPERSET_VERSION}"
+        """Set once Superset's metadata database is created, per version and per database."""
+        where = hashlib.sha256((self.metadata_url or "sqlite").encode()).hexdigest()[:8]
+        return self.home / f".initialised-{SUPERSET_VERSION}-{where}"
 
     def secret_file(self, name: str) -> Path:
         return self.home / "secrets" / name
 
 
 def paths(settings: Settings) -> BiPaths:
-    return BiPaths(settings.home / "superset")
+    return BiPaths(settings.home / "superset", settings.bi_metadata_url)
 
 
 def _owner_only_file(path: Path, text: str) -> None:
@@ -127,6 +131,7 @@ def superset_env(settings: Settings) -> dict[str, str]:
         **os.environ,
         "SUPERSET_CONFIG_PATH": str(BI_DIR / "superset_config.py"),
         "WATERWH_SUPERSET_HOME": str(home),
+        "WATERWH_BI_METADATA_URL": settings.bi_metadata_url or "",  # superset_config.py: SQLite when empty
         "SUPERSET_SECRET_KEY": key,
         "FLASK_APP": "superset",
         "SUPERSET_LOAD_EXAMPLES": "no",
@@ -202,7 +207,13 @@ def provision_argv(settings: Settings, assets: Path = BI_DIR / "assets") -> list
             "--warehouse", str(settings.published_path), "--reader-config", json.dumps(reader_config(settings))]
 
 
-def gunicorn_argv(port: int) -> list[str]:
-    return [str(bin_path("gunicorn")), "--workers", "1", "--worker-class", "gthread", "--threads", "4",
+def workers(settings: Settings) -> int:
+    """Several gunicorn workers on PostgreSQL metadata; one on SQLite, which takes one writer at a time."""
+    return settings.bi_workers if settings.bi_metadata_url else 1
+
+
+def gunicorn_argv(settings: Settings, port: int) -> list[str]:
+    return [str(bin_path("gunicorn")), "--workers", str(workers(settings)), "--worker-class", "gthread",
+            "--threads", "4",
             "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--limit-request-line", "0",
             "--limit-request-field_size", "0", "superset.app:create_app()"]

@@ -1,8 +1,9 @@
-"""Superset configuration for waterwh (Superset 6.1, SQLite metadata, the DuckDB warehouse read-only).
+"""Superset configuration for waterwh (Superset 6.1, the DuckDB warehouse read-only).
 
 Loaded through SUPERSET_CONFIG_PATH. `waterwh bi setup` / `make serve` set the environment:
-  SUPERSET_SECRET_KEY    generated on first run into $WATERWH_HOME/superset/secret_key (owner-only)
-  WATERWH_SUPERSET_HOME  $WATERWH_HOME/superset: metadata database, logs
+  SUPERSET_SECRET_KEY      generated on first run into $WATERWH_HOME/superset/secret_key (owner-only)
+  WATERWH_SUPERSET_HOME    $WATERWH_HOME/superset: logs, and the metadata database when it is SQLite
+  WATERWH_BI_METADATA_URL  the metadata database in PostgreSQL (several workers); empty: SQLite (one)
 """
 
 import os
@@ -11,7 +12,8 @@ SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]  # no default: a fixed key would 
 
 _home = os.path.abspath(os.environ["WATERWH_SUPERSET_HOME"])
 os.makedirs(_home, exist_ok=True)
-SQLALCHEMY_DATABASE_URI = f"sqlite:///{os.path.join(_home, 'superset.db')}?check_same_thread=false"
+SQLALCHEMY_DATABASE_URI = (os.environ.get("WATERWH_BI_METADATA_URL")
+                           or f"sqlite:///{os.path.join(_home, 'superset.db')}?check_same_thread=false")
 
 # duckdb:/// file URIs count as "unsafe" for Superset; the warehouse is one.
 PREVENT_UNSAFE_DB_CONNECTIONS = False
