@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import xlsxwriter
 
+from waterwh.ingest.db import connect
 from waterwh.ingest.files import ingest_paths
 from waterwh.ingest.isolation import ReadLimits
 
@@ -110,7 +110,7 @@ def naive_pandas(xlsx: Path) -> None:
     import pandas as pd
 
     df = pd.read_excel(xlsx, engine="openpyxl", header=1)
-    con = duckdb.connect()
+    con = connect()
     con.register("df", df)
     con.execute("CREATE TABLE t AS SELECT * FROM df")
     con.close()
@@ -123,7 +123,7 @@ def bare_fastexcel(xlsx: Path) -> None:
 
 
 def duckdb_read_csv(csv: Path) -> None:
-    con = duckdb.connect()
+    con = connect()
     con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}', skip=1, header=true)")
     con.close()
 
@@ -132,7 +132,7 @@ def raw_table_floor(csv: Path) -> None:
     """read_csv, then the raw table's typed INSERT with lineage: what any ingest must at least do."""
     from waterwh.ingest.schema import ensure_schema
 
-    con = duckdb.connect()
+    con = connect()
     ensure_schema(con)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(HEADER))) + "}"
     amount = "try_cast({} AS DECIMAL(18,4))"
@@ -149,7 +149,7 @@ def raw_table_floor(csv: Path) -> None:
 
 
 def waterwh_ingest(path: Path) -> None:
-    con = duckdb.connect()
+    con = connect()
     [r] = ingest_paths(con, [path], limits=ReadLimits(max_file_bytes=1 << 40))
     assert r.status in ("loaded", "partial"), r.error
     con.close()

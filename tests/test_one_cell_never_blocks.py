@@ -16,7 +16,7 @@ from tests.conftest import Published
 from tests.test_e2e import q
 from tests.workbooks import INVESTMENT_HEADER, write_xlsx
 from waterwh import pipeline
-from waterwh.warehouse import open_reader
+from waterwh.warehouse import open_warehouse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -87,7 +87,7 @@ def test_each_broken_rule_is_quarantined_with_its_reason(night: tuple[Published,
                                                           problems: list[tuple[str, str, str]]) -> None:
     _, result = night
     [f] = [f for f in result.files if f.file_name.endswith(name)]
-    with open_reader(result.published_path, _settings(night)) as con:
+    with open_warehouse(result.published_path, _settings(night), "read") as con:
         got = con.execute("SELECT column_name, action, reason FROM audit.quarantine WHERE load_id = ? "
                           "ORDER BY row_number, column_name", [f.load_id]).fetchall()
     for column, action, phrase in problems:
@@ -96,7 +96,7 @@ def test_each_broken_rule_is_quarantined_with_its_reason(night: tuple[Published,
 
 def test_a_unit_from_the_value_cell_or_said_to_be_missing(night: tuple[Published, pipeline.RunResult]) -> None:
     _, result = night
-    with open_reader(result.published_path, _settings(night)) as con:
+    with open_warehouse(result.published_path, _settings(night), "read") as con:
         units = dict(con.execute("SELECT indicator_name, unit FROM marts.fct_indicator_value "
                                  "WHERE source_file = '石门乡/指标_单位.xlsx'").fetchall())
     assert units == {"污水处理能力": "万t/d", "新建排水泵站": "未注明"}
@@ -108,7 +108,7 @@ def test_the_samples_figures_are_as_published_without_the_broken_ledgers(
     published, result = night
     sql = ("SELECT report_period_end, grouping, grouping_value, project_count, ytd_completed_wan "
            "FROM marts.rpt_investment_summary WHERE grouping <> 'area' OR grouping_value <> '石门乡' ORDER BY ALL")
-    with open_reader(result.published_path, _settings(night)) as con:
+    with open_warehouse(result.published_path, _settings(night), "read") as con:
         now = con.execute(sql).fetchall()
     before = q(published, sql)
     changed = {r[:3] for r in set(now) ^ set(before)}

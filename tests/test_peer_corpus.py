@@ -88,7 +88,7 @@ def test_a_night_with_the_whole_corpus_publishes_the_samples_figures(published: 
 
 
 def q_settings(settings, sql: str) -> list[tuple]:  # type: ignore[no-untyped-def]
-    from waterwh.warehouse import open_reader
+    from waterwh.warehouse import open_warehouse
 
-    with open_reader(settings.published_path, settings) as con:
+    with open_warehouse(settings.published_path, settings, "read") as con:
         return con.execute(sql).fetchall()

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from waterwh.config import Settings
-from waterwh.warehouse import open_reader
+from waterwh.warehouse import open_warehouse
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_values_are_printed_exactly(home: Settings) -> None:
 
 
 def test_a_reader_connection_keeps_its_limits(home: Settings) -> None:
-    with open_reader(home.published_path, home) as con:
+    with open_warehouse(home.published_path, home, "read") as con:
         settings = dict(con.execute(
             "SELECT name, value FROM duckdb_settings() WHERE name IN "
             "('enable_external_access', 'lock_configuration', 'threads', 'memory_limit')").fetchall())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from waterwh.ingest.db import connect
 from waterwh.ingest.files import DEFAULT_LIMITS, ingest_paths
 from waterwh.ingest.isolation import ReadLimits
 from waterwh.ingest.periods import Period
@@ -35,7 +35,7 @@ def check_file(path: Path, period: Period | None, console: Console, out: Path | 
     if not path.is_file():
         console.print(f"[red]文件不存在：{escape(str(path))}[/]")
         return False
-    con = duckdb.connect(":memory:")
+    con = connect()
     specs = specs or load_specs()
     [result] = ingest_paths(con, [path], limits=limits, period=period, roots=[path.parent], specs=specs)
     nulled = con.execute("SELECT count(*) FROM audit.quarantine WHERE action = 'cell_nulled'").fetchone()[0]

@@ -101,11 +101,11 @@ def ingest(
     home: HomeOpt = None,
 ) -> None:
     """Load files into the raw layer of a working copy (not published; `waterwh run` publishes)."""
-    import duckdb
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from waterwh import publish as pub
     from waterwh.ingest.files import discover, ingest_paths
+    from waterwh.warehouse import open_warehouse
 
     settings = _settings(home)
     target = settings.staging_dir / "ingest.duckdb"
@@ -116,7 +116,7 @@ def ingest(
             import shutil
 
             shutil.copyfile(current, target)
-        con = duckdb.connect(str(target))
+        con = open_warehouse(target, settings, "build")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.fields[rows]} rows"), console=err) as progress:
             task = progress.add_task("ingest", total=total, rows=0)
@@ -289,7 +289,7 @@ def report(
     import re
 
     from waterwh.reporting import briefing
-    from waterwh.warehouse import open_reader
+    from waterwh.warehouse import open_warehouse
 
     settings = _settings(home)
     m = re.fullmatch(r"(\d{4})-(\d{1,2})", period)
@@ -306,7 +306,7 @@ def report(
         err.print(f"[bold red]Nothing published yet under {settings.home}[/]: run `waterwh run` first.")
         raise typer.Exit(1)
     end = briefing.month_end(int(m.group(1)), int(m.group(2)))
-    con = open_reader(settings.published_path, settings)
+    con = open_warehouse(settings.published_path, settings, "read")
     try:
         doc = briefing.compose(con, end, kinds)
     except briefing.NoData as exc:

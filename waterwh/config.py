@@ -30,9 +30,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 ENVIRONMENTS_DIR = Path(sys.prefix).parent
 SUPERSET_VENV = ENVIRONMENTS_DIR / ".venv-superset"
 
-# 1 亿元 = 10,000 万元; 1 万元 = 10,000 元. Amounts are stored in 万元.
-UNIT_TO_WAN: dict[str, float] = {"元": 0.0001, "万元": 1.0, "亿元": 10000.0}
-
 
 class SettingsError(ValueError):
     """An environment variable with a value waterwh cannot use (message in Chinese, naming it)."""

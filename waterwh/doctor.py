@@ -128,11 +128,11 @@ def _daemon(settings: Settings) -> list[Finding]:
 
 
 def _last_publish(settings: Settings) -> list[Finding]:
-    from waterwh.warehouse import open_reader
+    from waterwh.warehouse import open_warehouse
 
     if not settings.published_path.exists():
         return [Finding("最近一次发布", FAIL, "尚未发布：请运行 waterwh run，或检查夜间运行为何没有发布")]
-    con = open_reader(settings.published_path, settings)
+    con = open_warehouse(settings.published_path, settings, "read")
     try:
         [(finished,)] = con.execute("SELECT max(finished_at) FROM audit.runs WHERE published").fetchall()
     finally:

@@ -32,7 +32,7 @@ from waterwh.ingest.files import ingest_paths
 from waterwh.ingest.periods import Period
 from waterwh.ingest.schema import ensure_schema
 from waterwh.quality.results import CheckResult
-from waterwh.warehouse import open_reader
+from waterwh.warehouse import open_warehouse
 
 
 class StageFailed(Exception):
@@ -188,7 +188,7 @@ class NightlyRun:
                 f"landing folder {self.landing} does not exist (put ledgers there or pass --landing)",
                 "failed_ingest",
             )
-        con = duckdb.connect(str(self.staging), config={"memory_limit": self.settings.duckdb_memory_limit})
+        con = open_warehouse(self.staging, self.settings, "build")
         try:
             ensure_schema(con)
             specs, self.result.spec_problems = self.settings.specs()  # (said in the run report)
@@ -235,7 +235,7 @@ class NightlyRun:
 
         docs = self.settings.reports_dir / "gx" / self.result.run_id
         found = validate(self.staging, self.previous, self.settings.min_row_share_vs_previous,
-                         docs_dir=docs, run_name=self.result.run_id, memory_limit=self.settings.duckdb_memory_limit)
+                         docs_dir=docs, run_name=self.result.run_id, settings=self.settings)
         self.result.data_docs = docs / "index.html"
         self.result.checks += found
         self.stages_done.add("validate")
@@ -281,7 +281,7 @@ class NightlyRun:
         end = self.result.headline["report_period_end"]
         target = self.settings.reports_dir / f"通报-{end:%Y-%m}-all"
         try:
-            con = open_reader(self.settings.published_path, self.settings)
+            con = open_warehouse(self.settings.published_path, self.settings, "read")
             try:
                 doc = briefing.compose(con, end, briefing.KINDS)
             finally:
@@ -356,7 +356,7 @@ HEADLINE_KEYS = [
 def headline(db: Path, settings: Settings) -> dict[str, object]:
     """The leadership figures of the latest report period (empty before there is any)."""
     try:
-        con = open_reader(db, settings)
+        con = open_warehouse(db, settings, "read")
     except duckdb.Error:
         return {}
     try:
@@ -388,7 +388,7 @@ def _record_run(settings: Settings, staging: Path, result: RunResult) -> None:
     Runs that failed since the last publish are in runs.jsonl; they are carried in too so the
     published history shows them.
     """
-    con = duckdb.connect(str(staging))
+    con = open_warehouse(staging, settings, "build")
     try:
         known = {r[0] for r in con.execute("SELECT run_id FROM audit.runs").fetchall()}
         for past in read_run_log(settings):

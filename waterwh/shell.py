@@ -12,7 +12,7 @@ import duckdb
 from rich.console import Console
 
 from waterwh.config import Settings
-from waterwh.warehouse import open_reader
+from waterwh.warehouse import open_warehouse
 
 HELP = """Read-only SQL on the published warehouse (DuckDB {version}).
 Schemas: marts (facts, dims, reports), audit (file_loads, quarantine, runs), raw, staging.
@@ -25,7 +25,7 @@ def shell(settings: Settings, query: str | None, console: Console) -> int:
     if not path.exists():
         console.print(f"Nothing published yet at {path}. Run `waterwh run` first.")
         return 1
-    con = open_reader(path, settings)
+    con = open_warehouse(path, settings, "read")
     try:
         if query is not None:
             return _run(con, query, console)

@@ -29,6 +29,7 @@ import duckdb
 
 from waterwh.config import Settings
 from waterwh.dbt import DbtNodeResult, DbtResult, run_dbt_command
+from waterwh.ingest.db import connect
 
 # mart → columns not compared, and why (docs/scale-out.md)
 ENGINE_SPECIFIC: dict[str, dict[str, str]] = {
@@ -92,7 +93,7 @@ def export_sources(db_path: Path, manifest: dict, out_dir: Path) -> dict[str, in
     """Copy every source table to <out_dir>/<schema>/<table>/data.parquet; rows per table."""
     shutil.rmtree(out_dir, ignore_errors=True)
     counts: dict[str, int] = {}
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with connect(db_path, read_only=True) as con:
         for schema, table in source_tables(con, manifest):
             folder = out_dir / schema / table
             folder.mkdir(parents=True)
@@ -166,7 +167,7 @@ def compare_mart(con: duckdb.DuckDBPyConnection, mart: str, spark_path: Path) ->
 
 
 def compare_marts(db_path: Path, spark_warehouse: Path) -> list[MartParity]:
-    with duckdb.connect() as con:
+    with connect() as con:
         con.execute(f"attach '{db_path}' as pub (read_only)")
         marts = [r[0] for r in con.sql(
             "select table_name from duckdb_tables() where database_name = 'pub' and schema_name = 'marts' "

@@ -24,12 +24,14 @@ from pathlib import Path
 
 import yaml
 
+from waterwh.ingest.units import HEADER_BRACKETED, HEADER_TRAILING, MONEY, alternatives
+
 WORDS_FILE = Path(__file__).resolve().parent / "specs" / "_header_words.yaml"
 
 _UNIT = re.compile(
-    r"[(\[]\s*(?:单位[:：]?)?\s*(亿元|万元|元|万m3|m3|万t/d|t/d|km|公里|亩|%|个|处|次|件|名|项|人次|mg/L|mg/l)\s*[)\]]"
-    r"|(?:单位[:：])(亿元|万元|元)"
-    r"|(%|万元|亿元)$"
+    r"[(\[]\s*(?:单位[:：]?)?\s*(" + alternatives(HEADER_BRACKETED) + r")\s*[)\]]"
+    r"|(?:单位[:：])(" + alternatives(MONEY) + ")"
+    r"|(" + alternatives(HEADER_TRAILING) + ")$"
 )
 _YEAR = re.compile(r"(?<!\d)(\d{4})年(?:度)?")
 _MONTHS = re.compile(r"(?<!\d)(\d{0,2})\s*[-~～至—－]+\s*(\d{0,2})\s*月(?:份)?")

@@ -319,12 +319,13 @@ def _serve(memory: int) -> None:
     as soon as it is read."""
     import resource
 
-    import duckdb
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write on the answers' stream
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    con = duckdb.connect()  # CSV files are read with it (a new database per file cost ~10 ms)
+    from waterwh.ingest.db import connect
+
+    con = connect()  # CSV files are read with it (a new database per file cost ~10 ms)
     while True:
         try:
             limits, files, known = _receive(stdin)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from waterwh.ingest.headers import read_header
 from waterwh.ingest.spec import ColumnSpec, LedgerSpec, normalise_header
 from waterwh.ingest.text import compact, nfkc, unit_in_header, unit_in_title
+from waterwh.ingest.units import QUANTITY_UNITS
 
 SCAN_ROWS = 40
 MONEY_UNITS = ("元", "万元", "亿元")
@@ -162,12 +163,6 @@ def _running_totals(spec: LedgerSpec, mapped: list[MappedColumn], unmapped: list
     unmapped.sort()
 
 
-# The units a quantity (not money: see ingest/cells.py) is kept in, after NFKC, each with the
-# spellings a header may state and what one of that unit is in the kept one: "里程（m）" is km × 0.001.
-QUANTITY_UNITS: dict[str, dict[str, float]] = {
-    "km": {"km": 1.0, "公里": 1.0, "千米": 1.0, "m": 0.001, "米": 0.001},
-    "分钟": {"分钟": 1.0, "min": 1.0, "小时": 60.0, "h": 60.0},
-}
 _BRACKETED = re.compile(r"[(\[]\s*(?:单位[:：])?\s*([^()\[\]]+?)\s*[)\]]\s*$")
 
 

@@ -15,7 +15,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from waterwh.config import UNIT_TO_WAN
 from waterwh.ingest.batch import NUMERIC, BatchState, morsels, quoted, sql_str
 from waterwh.ingest.cells import (
     nothing,
@@ -26,6 +25,7 @@ from waterwh.ingest.layout import MappedColumn, quantity_factor
 from waterwh.ingest.spec import Check, ColumnSpec
 from waterwh.ingest.sql_parsers import CELL_UNIT, NULL_TOKENS
 from waterwh.ingest.text import compact
+from waterwh.ingest.units import MONEY_TO_WAN
 
 BOOL_WORDS: dict[str, object] = {"是": True, "否": False, "√": True, "×": False, "Y": True, "N": False,
                                  "已立案": True, "未立案": False, "已结案": True, "未结案": False}
@@ -375,4 +375,4 @@ def _factor(m: MappedColumn) -> float:
     quantity's, to the unit its column keeps ("里程（m）": 0.001 to km)."""
     if m.spec.type != "amount":
         return quantity_factor(m)
-    return UNIT_TO_WAN.get(m.unit or m.spec.unit or "万元", 1.0)
+    return MONEY_TO_WAN.get(m.unit or m.spec.unit or "万元", 1.0)

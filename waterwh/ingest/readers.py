@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from waterwh.ingest.cells import put_cells
+from waterwh.ingest.db import connect
 from waterwh.ingest.number_formats import PercentCells, percent_cells
 
 # Where a blank line starts, to mark it with a comma. Its CR stays: a CRLF file made partly LF was
@@ -415,7 +416,7 @@ def _duckdb_csv(path: Path, width: int, con: duckdb.DuckDBPyConnection | None, d
     """Every field as text, `width` columns (short lines padded). UnicodeError: not UTF-8."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     own = con is None
-    con = duckdb.connect() if own else con
+    con = connect() if own else con
     read = ("SELECT * FROM read_csv(?, header=false, auto_detect=false, delim=?, quote='\"', escape='\"', "
             f"null_padding=true, strict_mode=false, columns={columns}")
     try:

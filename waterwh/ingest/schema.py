@@ -10,6 +10,7 @@ import sys
 
 import duckdb
 
+from waterwh.ingest.db import connect
 from waterwh.ingest.spec import load_specs
 
 AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
@@ -171,7 +172,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 if __name__ == "__main__":
-    with duckdb.connect(sys.argv[1]) as con:
+    with connect(sys.argv[1]) as con:
         ensure_schema(con)
     print(f"created raw and audit tables in {sys.argv[1]}")
 

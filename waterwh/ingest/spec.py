@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from waterwh.ingest.units import ALIAS_STRIPPED, ALIAS_STRIPPED_BRACKETED, alternatives
+
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
 
 NUMERIC_TYPES = {"amount", "decimal", "int", "pct"}
@@ -267,6 +269,10 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 _WS = re.compile(r"[\s\u3000\u2003\xa0]+")
 
 
+_ALIAS_UNIT = re.compile(r"[(\[]?(单位:)?(" + alternatives(ALIAS_STRIPPED) + r")[)\]]?$")
+_ALIAS_BRACKETED_UNIT = re.compile(r"[(\[](单位:)?(" + alternatives(ALIAS_STRIPPED_BRACKETED) + r")[)\]]$")
+
+
 @functools.lru_cache(maxsize=65536)
 def normalise_header(text: str) -> str:
     """Header text as matched against aliases: NFKC, no whitespace, units stripped."""
@@ -274,10 +280,8 @@ def normalise_header(text: str) -> str:
 
     t = unicodedata.normalize("NFKC", text)
     t = _WS.sub("", t)
-    t = re.sub(r"[(\[]?(单位:)?(万元|亿元|元|%|万m3|m3|km|公里|个|处|次|件)[)\]]?$", "", t)
-    # units only ever written in brackets ("巡查距离（千米）", "历时（min）"): bare, they would be words
-    t = re.sub(r"[(\[](单位:)?(千米|米|m|分钟|min|小时|h|人|人次|名|项|起|万方|万立方米|mg/L|mg/l|亩|公顷)[)\]]$",
-               "", t)
+    t = _ALIAS_UNIT.sub("", t)
+    t = _ALIAS_BRACKETED_UNIT.sub("", t)
     return t.replace("（", "(").replace("）", ")")
 
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import duckdb
 
+from waterwh.ingest.db import connect
+from waterwh.ingest.units import CELL_UNITS, COUNT_WORDS, alternatives
+
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 _HALF = ("".join(chr(c) for c in range(0x21, 0x7F)) + " ").replace("'", "''")
 _SPACES = "[\\s\u3000\u2003\u2002\u00a0\u200b\ufeff]+"
@@ -27,11 +30,8 @@ _CONTROLS = "[\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f]"
 NULL_TOKENS = ("-", "--", "—", "——", "/", "\\", "无", "N/A", "NA", "…", "——/", "#N/A")
 
 _QUALIFIERS = "约|左右|余|多|以上|以下|超过|超出|超|不足|不到|低于|高于|近|达"
-_UNITS = (
-    "亿元|万元|欧元|美元|元|万m3|万m³|m3/万元|m³/万元|m3|m³|万t/d|t/d|km|公里|亩|%|分|个|处|次|件"
-    "|名|座|条|户|人|项|万|亿"
-)
-_COUNT_WORDS = "次|个|件|处|人|户|名|座|条|项"
+_UNITS = alternatives(CELL_UNITS)
+_COUNT_WORDS = alternatives(COUNT_WORDS)
 # The unit a number is written with, at the end of its cell ("2.8万t/d", "6636万m³", "68.05%", "2万余次"):
 # the units above; a bare 万/亿 is a multiplier, tried only when no unit starts with it.
 CELL_UNIT = r"\d\s*(?:万|亿)??(?:" + _QUALIFIERS + r")?\s*(?P<unit>" + "|".join(
@@ -169,7 +169,7 @@ def parse_values(kind: str, values: list[str | None], **opts: object) -> list[ob
         from waterwh.ingest.periods import numerals_as_digits
 
         values = [numerals_as_digits(v) if v else v for v in values]
-    con = duckdb.connect()
+    con = connect()
     install_macros(con)
     con.execute("CREATE TABLE v (i INTEGER, s VARCHAR)")
     con.executemany("INSERT INTO v VALUES (?, ?)", list(enumerate(values)))

@@ -27,6 +27,7 @@ import pyarrow as pa
 from waterwh.ingest.readers import Sheet
 from waterwh.ingest.spec import LedgerSpec, normalise_header
 from waterwh.ingest.text import column_letter, nfkc
+from waterwh.ingest.units import WIDE_CJK_UNITS, WIDE_LETTER_UNITS
 
 SCAN_ROWS = 40
 _NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)%?")
@@ -34,9 +35,6 @@ _UNIT_AT_END = re.compile(r"[(\[]\s*([^()\[\]]{1,12}?)\s*[)\]]\s*$|(%)$")
 # units written in Chinese only, and units of letters alone; any with /, %, ‰ or a degree sign is
 # one anyway (m3/万元, mg/L, ℃). Anything else in brackets is part of the name: 化学需氧量（COD）,
 # 氨氮（NH3-N）, 总磷（以P计）, 铬（六价）.
-_CJK_UNITS = {"万元", "亿元", "元", "万人", "人", "个", "处", "次", "名", "分", "亩", "万亩", "公里", "千米", "吨",
-              "万吨", "度", "无量纲"}
-_LETTER_UNITS = {"m", "km", "m3", "m³", "km2", "km²", "k㎡", "kg", "t", "mg", "g", "L", "h", "min", "NTU", "kWh", "hm3"}
 _TOTAL = re.compile(r"^(合\s*计|小\s*计|总\s*计)")
 
 
@@ -69,7 +67,7 @@ def _split_unit(header: str) -> tuple[str, str | None]:
     if not m:
         return text, None
     unit = m.group(1) or m.group(2)
-    if not (re.search(r"[/%‰℃°]", unit) or unit in _CJK_UNITS or unit.lstrip("万亿千百") in _LETTER_UNITS):
+    if not (re.search(r"[/%‰℃°]", unit) or unit in WIDE_CJK_UNITS or unit.lstrip("万亿千百") in WIDE_LETTER_UNITS):
         return text, None  # "(六价)", "(NH3-N)", "(以P计)" are part of a name, not a unit
     return text[: m.start()].rstrip("_"), unit
 

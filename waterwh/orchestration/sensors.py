@@ -20,7 +20,7 @@ from waterwh.ingest.files import discover
 from waterwh.ingest.readers import readable, sha256_of
 from waterwh.notify import notify
 from waterwh.pipeline import read_run_log
-from waterwh.warehouse import open_reader
+from waterwh.warehouse import open_warehouse
 
 NIGHTLY_CRON = "0 2 * * *"
 # A file still being copied into the landing folder is left for the next tick.
@@ -32,7 +32,7 @@ def published_hashes(settings: Settings) -> set[str]:
     if not path.exists():
         return set()
     try:
-        con = open_reader(path, settings)
+        con = open_warehouse(path, settings, "read")
     except duckdb.Error:
         return set()  # being swapped right now: the cursor still deduplicates
     try:

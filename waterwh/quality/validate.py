@@ -7,8 +7,11 @@ from pathlib import Path
 
 import duckdb
 
+from waterwh.config import Settings
+from waterwh.ingest.db import connect
 from waterwh.quality.results import CheckResult
 from waterwh.quality.suites import Suite, suites
+from waterwh.warehouse import open_warehouse
 
 __all__ = ["CheckResult", "record_passed_validation", "validate", "validate_connection"]
 
@@ -38,10 +41,11 @@ def validate(
     min_row_share: float = 0.5,
     docs_dir: Path | None = None,
     run_name: str | None = None,
-    memory_limit: str | None = None,
+    settings: Settings | None = None,
 ) -> list[CheckResult]:
-    """Every suite on frames read from `db_path`; with `docs_dir`, GX Data Docs of this run there."""
-    con = duckdb.connect(str(db_path), read_only=True, config={"memory_limit": memory_limit} if memory_limit else {})
+    """Every suite on frames read from `db_path` (opened for auditing with `settings`, else DuckDB's
+    defaults); with `docs_dir`, GX Data Docs of this run there."""
+    con = open_warehouse(db_path, settings, "audit") if settings else connect(db_path, read_only=True)
     try:
         return validate_connection(con, suites(), previous_db, min_row_share, docs_dir, run_name)
     finally:
@@ -223,7 +227,7 @@ def _volume_check(con: duckdb.DuckDBPyConnection, previous: Path, suite: Suite, 
     assert suite.volume_table
     now = con.execute(f"SELECT count(*) FROM {suite.volume_table}").fetchall()[0][0]  # type: ignore[index]
     try:
-        prev_con = duckdb.connect(":memory:")
+        prev_con = connect()
         prev_con.execute(f"ATTACH '{previous}' AS prev (READ_ONLY)")
         before = prev_con.execute(f"SELECT count(*) FROM prev.{suite.volume_table}").fetchall()[0][0]  # type: ignore[index]
         prev_con.close()

@@ -14,7 +14,7 @@ import duckdb
 
 from waterwh.config import Settings
 from waterwh.ingest.schema import STATUS_ZH
-from waterwh.warehouse import open_reader
+from waterwh.warehouse import open_warehouse
 
 if TYPE_CHECKING:
     from waterwh.pipeline import RunResult
@@ -64,7 +64,7 @@ def _query(settings: Settings, db: Path | None, sql: str, params: list[object]) 
     if db is None or not db.exists():
         return []
     try:
-        con = open_reader(db, settings)
+        con = open_warehouse(db, settings, "read")
     except duckdb.Error:
         return []
     try:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from waterwh.config import Settings
 from waterwh.pipeline import RunResult
-from waterwh.warehouse import open_reader
+from waterwh.warehouse import open_warehouse
 
 
 def yi(wan: object) -> str:
@@ -90,7 +90,7 @@ def print_status(console: Console, settings: Settings) -> int:
     if not path.exists():
         console.print(f"Nothing published yet under {settings.home}. Run `waterwh run` (or `make demo`).")
         return 1
-    con = open_reader(path, settings)
+    con = open_warehouse(path, settings, "read")
     try:
         run = con.execute(
             "SELECT run_id, finished_at, outcome, checks_passed, checks_failed, checks_warned, code_version "

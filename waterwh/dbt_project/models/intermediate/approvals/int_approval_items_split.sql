@@ -49,10 +49,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by canonical_project_name, item_name
-            order by report_period_end desc, ledger_loaded_at desc, load_id desc, source_row desc
-        ) as recency_rank
+        {{ latest_report_rank('canonical_project_name, item_name') }} as recency_rank
     from resolved
     where item_name is not null
       and canonical_project_name is not null

@@ -93,11 +93,7 @@ with_units as (
         -- neither the ledger (its unit cell, or the unit a value is written with) nor the seed
         -- gives one: the mart says so, and a warning lists the row (one cell never blocks a night)
         replace(replace(coalesce(unit, canonical_unit, '未注明'), 'm3', 'm³'), 'M3', 'm³') as unit_reported,
-        case coalesce(unit, canonical_unit)
-            when '元' then 0.0001
-            when '万元' then 1.0
-            when '亿元' then 10000.0
-        end as to_wan_factor
+        {{ to_wan_factor('coalesce(unit, canonical_unit)') }} as to_wan_factor
     from coded
 
 ),
@@ -125,10 +121,8 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by indicator_code, area_name, station_name, stat_period_start, stat_period_end
-            order by ledger_loaded_at desc, load_id desc, source_sheet, source_row
-        ) as report_rank,
+        {{ newest_report_rank('indicator_code, area_name, station_name, stat_period_start, stat_period_end') }}
+            as report_rank,
         count(*) over (
             partition by indicator_code, area_name, station_name, stat_period_start, stat_period_end
         ) as reports_in_period

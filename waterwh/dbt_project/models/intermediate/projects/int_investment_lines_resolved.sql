@@ -85,10 +85,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by project_key, report_period_end
-            order by ledger_loaded_at desc, load_id desc, source_sheet, source_row
-        ) as report_rank,
+        {{ newest_report_rank('project_key, report_period_end') }} as report_rank,
         count(*) over (partition by project_key, report_period_end) as reports_in_period
     from keyed
 

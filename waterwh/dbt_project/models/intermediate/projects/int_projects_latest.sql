@@ -17,10 +17,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by project_key
-            order by report_period_end desc, ledger_loaded_at desc, load_id desc, source_row
-        ) as recency_rank
+        {{ latest_report_rank('project_key', row_order='asc') }} as recency_rank
     from lines
 
 )

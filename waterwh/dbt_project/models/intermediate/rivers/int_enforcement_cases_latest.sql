@@ -26,10 +26,7 @@ ranked as (
 
     select
         *,
-        row_number() over (
-            partition by case_no
-            order by report_period_end desc, ledger_loaded_at desc, load_id desc, source_row desc
-        ) as recency_rank,
+        {{ latest_report_rank('case_no') }} as recency_rank,
         min(report_period_end) over (partition by case_no) as first_reported_period_end
     from enforcement_cases
     where not is_total_label_row

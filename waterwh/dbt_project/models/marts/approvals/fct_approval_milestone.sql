@@ -44,11 +44,7 @@ select
     milestones.report_period_end,
     milestones.ledger_key,
     milestones.ledger_scope,
-    milestones.load_id,
-    milestones.ledger_version_no,
-    milestones.source_file,
-    milestones.source_sheet,
-    milestones.source_row
+    {{ mart_lineage('milestones') }}
 from milestones
 left join unambiguous_projects
     on milestones.project_name = unambiguous_projects.project_name

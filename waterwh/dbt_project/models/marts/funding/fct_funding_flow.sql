@@ -59,11 +59,7 @@ select
     events.report_period_end,
     events.ledger_key,
     events.ledger_scope,
-    events.load_id,
-    events.ledger_version_no,
-    events.source_file,
-    events.source_sheet,
-    events.source_row
+    {{ mart_lineage('events') }}
 from events
 left join unambiguous_projects
     on events.project_name = unambiguous_projects.project_name

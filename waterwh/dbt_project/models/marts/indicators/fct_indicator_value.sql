@@ -54,9 +54,5 @@ select
     report_period_end,
     ledger_key,
     ledger_scope,
-    load_id,
-    ledger_version_no,
-    source_file,
-    source_sheet,
-    source_row
+    {{ mart_lineage() }}
 from indicator_values

@@ -160,11 +160,7 @@ final as (
         seq_no,
         ledger_key,
         ledger_scope,
-        load_id,
-        ledger_version_no,
-        source_file,
-        source_sheet,
-        source_row,
+        {{ mart_lineage() }},
         reports_in_period,
         source_row_hash
     from judged

@@ -39,9 +39,5 @@ select
     last_reported_period_end,
     ledger_key,
     ledger_scope,
-    load_id,
-    ledger_version_no,
-    source_file,
-    source_sheet,
-    source_row
+    {{ mart_lineage() }}
 from enforcement_cases

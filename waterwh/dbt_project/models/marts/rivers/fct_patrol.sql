@@ -49,11 +49,7 @@ select
     report_period_end,
     ledger_key,
     ledger_scope,
-    load_id,
-    ledger_version_no,
-    source_file,
-    source_sheet,
-    source_row
+    {{ mart_lineage() }}
 from patrols
 -- here, not in the incremental int_patrols_deduplicated: a new area in the seed reaches every row
 left join area_names
