@@ -325,6 +325,7 @@ def test_ytd_above_since_start_fails_the_build(built: Path, work: Path, tmp_path
             select 'L-BAD' as load_id, 'investment|石门乡|2021-09-30' as ledger_key, '石门乡补报.xlsx' as source_file,
                 'S' as source_sheet, 5 as source_row, date '2021-01-01' as report_period_start,
                 date '2021-09-30' as report_period_end, 'as_of' as period_type,
+                'e3b0c442' as file_sha256, timestamp '2021-10-08 09:00' as loaded_at,  -- as ingest writes it
                 '石门乡堤防加固工程' as project_name, '石门乡' as admin_area, 9000 as total_investment,
                 6000 as annual_plan, 5000 as ytd_completed, 100 as since_start_completed,
                 'under_construction' as status;

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import Published
 from waterwh import pipeline
-from waterwh.quality.suites import Suite, suites
+from waterwh.quality.suites import Suite, severity, suites
 from waterwh.quality.validate import CheckResult, validate_connection
 
 pytestmark = [pytest.mark.e2e]
@@ -45,7 +45,7 @@ def _target(exp: Any) -> str:
 
 
 def blocking_rules() -> list[tuple[Suite, Any]]:
-    return [(s, e) for s in suites() for e in s.expectations if (e.meta or {}).get("severity") == "error"]
+    return [(s, e) for s in suites() for e in s.expectations if severity(e) == "error"]
 
 
 def _breakage(suite: Suite, exp: Any) -> list[str]:

@@ -141,7 +141,7 @@ def test_failing_gx_check_blocks_publish(published: Published, tmp_path: Path, m
     def with_a_failing_rule() -> list:
         out = suites()
         rule = gx.expectations.ExpectColumnValuesToBeBetween(column="ytd_completed_wan", max_value=0)
-        rule.meta = {"severity": "error"}
+        rule.severity = "critical"  # GX's own severity: blocks publishing
         next(s for s in out if s.name == "investment_snapshot").expectations.append(rule)
         return out
 

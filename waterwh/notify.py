@@ -37,7 +37,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from waterwh.config import NotifySettings, Settings
 
 if TYPE_CHECKING:
-    from waterwh.pipeline import RunResult
+    from waterwh.run_result import RunResult
 
 # What one message may hold, in UTF-8 bytes: 企业微信 markdown content 4096, 钉钉 markdown text 20000.
 BYTE_LIMITS = {"wecom": 4096, "dingtalk": 20000}

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -32,6 +31,7 @@ from waterwh.ingest.files import ingest_paths
 from waterwh.ingest.periods import Period
 from waterwh.ingest.schema import ensure_schema
 from waterwh.quality.results import CheckResult
+from waterwh.run_result import RunResult
 from waterwh.warehouse import open_warehouse
 
 
@@ -41,34 +41,6 @@ class StageFailed(Exception):
     def __init__(self, message: str, outcome: str = "failed_build") -> None:
         super().__init__(message)
         self.outcome = outcome
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    started_at: datetime
-    finished_at: datetime | None = None
-    outcome: str = "running"  # published, failed_checks, failed_build, failed_ingest, error
-    published: bool = False
-    published_path: Path | None = None
-    files: list[FileResult] = field(default_factory=list)
-    checks: list[CheckResult] = field(default_factory=list)
-    message: str = ""
-    headline: dict[str, object] = field(default_factory=dict)
-    previous_headline: dict[str, object] = field(default_factory=dict)
-    report_path: Path | None = None
-    data_docs: Path | None = None  # Great Expectations Data Docs of this run
-    briefing: list[Path] = field(default_factory=list)  # the month's 通报, written after a publish
-    briefing_note: str = ""  # why there is none, or what was left out
-    spec_problems: list[str] = field(default_factory=list)  # local spec files left out, and why
-
-    @property
-    def checks_failed(self) -> list[CheckResult]:
-        return [c for c in self.checks if not c.passed and c.severity == "error"]
-
-    @property
-    def checks_warned(self) -> list[CheckResult]:
-        return [c for c in self.checks if not c.passed and c.severity == "warn"]
 
 
 def code_version() -> str:

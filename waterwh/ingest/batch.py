@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from waterwh.ingest.layout import Layout
 from waterwh.ingest.periods import Period
 from waterwh.ingest.readers import Sheet
-from waterwh.ingest.spec import LedgerSpec
+from waterwh.ingest.spec import LINEAGE_COLUMNS, LedgerSpec
 from waterwh.ingest.text import compact
 
 
@@ -127,12 +127,11 @@ def signature(layout: Layout) -> tuple:
     )
 
 
-META_COLUMNS = [
-    ("__sheet", pa.int32()), ("__start", pa.int32()), ("__year", pa.int32()), ("load_id", pa.string()),
-    ("ledger_key", pa.string()), ("source_file", pa.string()), ("source_sheet", pa.string()),
-    ("file_sha256", pa.string()), ("loaded_at", pa.timestamp("s")), ("ledger_scope", pa.string()),
-    ("report_period_start", pa.date32()), ("report_period_end", pa.date32()), ("period_type", pa.string()),
-]
+_ARROW = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("s"), "DATE": pa.date32(), "INTEGER": pa.int32()}
+# A sheet's columns besides its cells: the batch's own (__), then the lineage every raw row carries
+# (source_row is each row's own: __row).
+META_COLUMNS = [("__sheet", pa.int32()), ("__start", pa.int32()), ("__year", pa.int32())] + [
+    (c.name, _ARROW[c.type]) for c in LINEAGE_COLUMNS if c.name != "source_row"]
 
 
 NUMERIC = ("amount", "decimal", "int", "pct")

@@ -109,27 +109,28 @@ AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
-REPORTED_TOTALS: list[tuple[str, str]] = [
-    ("load_id", "VARCHAR"),
-    ("ledger_key", "VARCHAR"),
-    ("ledger_type", "VARCHAR"),
-    ("source_file", "VARCHAR"),
-    ("source_sheet", "VARCHAR"),
-    ("source_row", "INTEGER"),
-    ("row_kind", "VARCHAR"),  # total (合计), subtotal (小计), group (大项/分类 row), breakdown (其中)
-    ("label", "VARCHAR"),
-    ("measure", "VARCHAR"),  # canonical column the stated value belongs to
-    ("reported_value", "DECIMAL(18,4)"),  # in the column's canonical unit (万元 for amounts)
-    ("covers_from_row", "INTEGER"),  # the data rows the stated value is a total of
-    ("covers_to_row", "INTEGER"),
-    ("report_period_end", "DATE"),
+# raw.reported_totals: (column, type, what it is).
+REPORTED_TOTALS: list[tuple[str, str, str]] = [
+    ("load_id", "VARCHAR", "Load that wrote the row (导入批次)."),
+    ("ledger_key", "VARCHAR", "The ledger it belongs to: type|scope|period (台账键)."),
+    ("ledger_type", "VARCHAR", "The ledger's type (台账类型)."),
+    ("source_file", "VARCHAR", "The file the total came from (来源文件)."),
+    ("source_sheet", "VARCHAR", "The sheet of that file (工作表)."),
+    ("source_row", "INTEGER", "Spreadsheet row of the stated total (合计行行号)."),
+    ("row_kind", "VARCHAR", "total (合计), subtotal (小计), group (大项/分类 row) or breakdown (其中) (行类型)."),
+    ("label", "VARCHAR", "The row's label as written (合计行标签)."),
+    ("measure", "VARCHAR", "Canonical column the stated value belongs to (度量列)."),
+    ("reported_value", "DECIMAL(18,4)", "The stated value, in the column's canonical unit: 万元 for amounts (填报值)."),
+    ("covers_from_row", "INTEGER", "First data row the stated value is a total of (覆盖起始行)."),
+    ("covers_to_row", "INTEGER", "Last data row the stated value is a total of (覆盖结束行)."),
+    ("report_period_end", "DATE", "Last day of the reporting period (报告期止)."),
 ]
 
 
 def tables() -> dict[str, list[tuple[str, str]]]:
     """Every raw and audit table with its columns, from the specs and the fixed audit layout."""
     out = {f"raw.{spec.table}": spec.raw_columns() for spec in load_specs()}
-    out["raw.reported_totals"] = REPORTED_TOTALS
+    out["raw.reported_totals"] = [(n, t) for n, t, _ in REPORTED_TOTALS]
     out |= {f"audit.{table}": columns for table, columns in AUDIT_TABLES.items()}
     return out
 

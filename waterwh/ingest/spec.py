@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -47,6 +48,8 @@ class ColumnSpec:
     running_total_of: str | None = None
     # the column a unit this column's header states ("监测值(mg/L)") fills, in a sheet without it
     unit_to: str | None = None
+    # an enum column's enumeration in specs/_enums.yaml (its codes and labels); the column's name by default
+    enum: str | None = None
 
     def __post_init__(self) -> None:
         # Normalised once here: header matching runs for every row × spec × column while scanning.
@@ -122,6 +125,7 @@ class LedgerSpec:
     fill_down: tuple[str, ...]
     checks: tuple[Check, ...] = ()
     measures: dict[str, str] = field(default_factory=dict)  # measure word → measure key (headers.py)
+    grain: str = ""  # what one row of its raw table is
     # a sheet is this ledger only with one of these columns as well as the required ones: what it
     # reports (an amount, a count), beside what it reports on (the required identity)
     evidence: tuple[str, ...] = ()
@@ -244,25 +248,33 @@ class LedgerSpec:
         raise KeyError(name)
 
     def raw_columns(self) -> list[tuple[str, str]]:
-        cols: list[tuple[str, str]] = list(LINEAGE_COLUMNS)
+        cols: list[tuple[str, str]] = [(c.name, c.type) for c in LINEAGE_COLUMNS]
         for c in self.columns:
             cols += c.output_columns()
         return cols
 
 
-# Lineage carried by every raw row.
-LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("load_id", "VARCHAR"),
-    ("ledger_key", "VARCHAR"),
-    ("source_file", "VARCHAR"),
-    ("source_sheet", "VARCHAR"),
-    ("source_row", "INTEGER"),
-    ("file_sha256", "VARCHAR"),
-    ("loaded_at", "TIMESTAMP"),
-    ("ledger_scope", "VARCHAR"),
-    ("report_period_start", "DATE"),
-    ("report_period_end", "DATE"),
-    ("period_type", "VARCHAR"),
+class LineageColumn(NamedTuple):
+    name: str
+    type: str  # DuckDB's
+    description: str
+    always: bool  # set on every raw row: checked by dbt (the sources) and Great Expectations
+
+
+# Lineage carried by every raw row: the one list (raw tables, the loader's columns, the dbt macro
+# lineage_columns and the sources, the GX suites all read it).
+LINEAGE_COLUMNS: tuple[LineageColumn, ...] = (
+    LineageColumn("load_id", "VARCHAR", "The load that wrote the row (导入批次).", True),
+    LineageColumn("ledger_key", "VARCHAR", "The ledger it belongs to: type|scope|period (台账键).", True),
+    LineageColumn("source_file", "VARCHAR", "The file the row came from (来源文件).", True),
+    LineageColumn("source_sheet", "VARCHAR", "The sheet of that file (工作表).", True),
+    LineageColumn("source_row", "INTEGER", "The row in the sheet, as the spreadsheet numbers it (行号).", True),
+    LineageColumn("file_sha256", "VARCHAR", "SHA-256 of the file (文件校验值).", True),
+    LineageColumn("loaded_at", "TIMESTAMP", "When the load ran (导入时间).", True),
+    LineageColumn("ledger_scope", "VARCHAR", "The area or unit the ledger reports for (台账范围).", False),
+    LineageColumn("report_period_start", "DATE", "First day of the reporting period (报告期起).", False),
+    LineageColumn("report_period_end", "DATE", "Last day of the reporting period (报告期止).", True),
+    LineageColumn("period_type", "VARCHAR", "What the period is: month, quarter, year … (报告期类型).", False),
 )
 
 
@@ -293,12 +305,24 @@ class SpecError(ValueError):
     """A spec file that cannot be used as written: the message (Chinese) names the file and line."""
 
 
+def _check_codes(where: object, column: str, enum: str | None, values: dict[str, object]) -> None:
+    """An enum column's words must map to codes of its enumeration (specs/_enums.yaml) or to nothing."""
+    from waterwh.ingest.enums import enum_codes
+
+    codes = enum_codes().get(enum or "")
+    if codes is None:
+        raise SpecError(f"{where}：列 {column} 的枚举「{enum}」不在 specs/_enums.yaml 中")
+    unknown = sorted({str(v) for v in values.values() if v is not None} - set(codes))
+    if unknown:
+        raise SpecError(f"{where}：{column} 的取值只能对应已有代码（{'、'.join(codes)}），「{'、'.join(unknown)}」不是")
+
+
 # The keys a spec file may use, per level ("*" a name of the author's choosing); a misspelt key is an
 # error naming file and line rather than a setting silently ignored.
 _COLUMN_KEYS = {"type", "aliases", "required", "not_null", "unit", "values", "alias_sets", "qualified",
                 "derived", "min", "from_cells", "reads_as", "context", "sum_of",
-                "running_total_of", "unit_to"}
-_SPEC_KEYS = {"ledger_type", "name_zh", "table", "columns", "rows", "checks", "measures", "wide", "blocks"}
+                "running_total_of", "unit_to", "enum"}
+_SPEC_KEYS = {"ledger_type", "name_zh", "grain", "table", "columns", "rows", "checks", "measures", "wide", "blocks"}
 _WIDE_KEYS = {"key", "name", "unit", "value", "target", "period", "target_words", "period_words", "compare_words",
               "skip_words", "carry"}
 _READS_AS_KEYS = {"measure", "scope", "basis_to"}
@@ -376,8 +400,11 @@ def _load(path: Path) -> LedgerSpec:
                 sum_of=tuple(c.get("sum_of", ())),
                 running_total_of=c.get("running_total_of"),
                 unit_to=c.get("unit_to"),
+                enum=(c.get("enum") or name) if c["type"] == "enum" else None,
             )
         )
+        if c["type"] == "enum":
+            _check_codes(path, name, cols[-1].enum, cols[-1].values)
         if c.get("unit_to") not in (None, *doc["columns"]):
             raise SpecError(f"{path}：列 {name} 的 unit_to「{c['unit_to']}」不在 columns 中")
         if c.get("running_total_of") not in (None, *doc["columns"]):
@@ -401,6 +428,7 @@ def _load(path: Path) -> LedgerSpec:
     return LedgerSpec(
         ledger_type=doc["ledger_type"],
         name_zh=doc["name_zh"],
+        grain=doc.get("grain", ""),
         table=doc["table"],
         columns=tuple(cols),
         label_columns=tuple(rows.get("label_columns", [])),
@@ -518,11 +546,7 @@ def extend(specs: tuple[LedgerSpec, ...], path: Path) -> tuple[LedgerSpec, ...]:
             for alias, sets in yaml.safe_load(yaml.serialize(parts["alias_sets"])).items():
                 alias_sets[normalise_header(str(alias))] = sets
         if column.type == "enum" and values:
-            codes = {v for v in spec.column(key.value).values.values()}
-            unknown = sorted({str(v) for v in values.values()} - {str(c) for c in codes})
-            if unknown:
-                raise SpecError(f"{_where(path, node)}：{key.value} 的取值只能对应已有代码"
-                                f"（{'、'.join(sorted(str(c) for c in codes))}），「{'、'.join(unknown)}」不是")
+            _check_codes(_where(path, node), key.value, column.enum, values)
         changed[key.value] = replace(column, aliases=tuple(aliases), values=values, alias_sets=alias_sets,
                                      origins=origins)
     measures = dict(spec.measures)

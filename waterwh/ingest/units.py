@@ -4,12 +4,10 @@ Amounts are kept in 万元 (MONEY_TO_WAN); a quantity a spec keeps in one unit (
 from the spellings its header may state (QUANTITY_UNITS). The other lists say where a unit may be
 written and so what it is there: in a header's brackets, at the end of a cell, in a wide sheet's
 indicator header. The dbt project's form is generated from here (`to_wan_factor` in
-dbt_project/macros/units.sql: `python -m waterwh.ingest.units > …`), and a test keeps the two equal.
+dbt_project/macros/units.sql, by waterwh/dbt_files.py), and a test keeps the two equal.
 """
 
 from __future__ import annotations
-
-import sys
 
 # 1 亿元 = 10,000 万元; 1 万元 = 10,000 元. Amounts are stored in 万元.
 MONEY_TO_WAN: dict[str, float] = {"元": 0.0001, "万元": 1.0, "亿元": 10000.0}
@@ -54,18 +52,3 @@ def alternatives(units: tuple[str, ...]) -> str:
     """A regular expression's alternatives for `units`, as written (they hold no special characters
     but /, ³ and %, which are plain in Python's and DuckDB's expressions alike)."""
     return "|".join(units)
-
-
-def dbt_macros() -> str:
-    """dbt_project/macros/units.sql: the SQL form of MONEY_TO_WAN."""
-    whens = "\n".join(f"        when '{unit}' then {factor}" for unit, factor in MONEY_TO_WAN.items())
-    return ("{#- Generated from waterwh/ingest/units.py (python -m waterwh.ingest.units); a test keeps them "
-            "equal. -#}\n\n"
-            "{#- What one of a money unit is in 万元; NULL for any other unit. -#}\n"
-            "{% macro to_wan_factor(unit) -%}\n"
-            f"    case {{{{ unit }}}}\n{whens}\n    end\n"
-            "{%- endmacro %}\n")
-
-
-if __name__ == "__main__":
-    sys.stdout.write(dbt_macros())

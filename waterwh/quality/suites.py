@@ -15,6 +15,7 @@ publishing; `warn` is reported and published. Tolerances follow domain.md: amoun
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -22,22 +23,25 @@ from typing import Any
 
 import great_expectations as gx
 
-from waterwh.ingest.spec import load_specs
+from waterwh.config import PACKAGE_DIR
+from waterwh.ingest.enums import codes
+from waterwh.ingest.spec import LINEAGE_COLUMNS, load_specs
 
 E = gx.expectations
 
-STATUS = ["not_started", "under_construction", "substantially_complete", "complete", "preparatory", "operating"]
-PRIORITY = ["provincial", "city", "county", "none"]
-NATURE = ["new", "continuing", "expansion", "renovation", "upgrade", "existing", "preparatory"]
-FUND_LEVEL = ["central", "provincial", "city", "county", "social_capital", "loan", "bond", "other"]
-EVENT_TYPE = ["allocated", "received", "spent", "drawdown"]
-DELAY = ["FUNDING", "DESIGN", "LAND", "DEMOLITION", "RESETTLEMENT", "PREWORK_APPROVAL", "CONSTRUCTION_MGMT", "SEASON",
-         "OTHER"]
-CHIEF_LEVEL = ["province", "city", "county", "township", "village", "unknown"]
-HANDLING = ["closed", "in_progress", "open"]
-CATEGORY = ["occupation", "extraction", "dumping", "construction"]
-DIRECTION = ["higher_better", "lower_better"]
-LINEAGE = ["load_id", "ledger_key", "source_file", "source_sheet", "source_row", "file_sha256", "loaded_at"]
+# value sets: the enumerations' codes (waterwh/ingest/specs/_enums.yaml), the delay categories' seed
+STATUS = codes("status")
+PRIORITY = codes("priority_level")
+NATURE = codes("construction_nature")
+FUND_LEVEL = codes("fund_level")
+EVENT_TYPE = codes("event_type")
+DELAY = [r["category"] for r in csv.DictReader(
+    (PACKAGE_DIR / "dbt_project" / "seeds" / "delay_reason_categories.csv").open(encoding="utf-8"))]
+CHIEF_LEVEL = codes("chief_level")
+HANDLING = codes("handling_status")
+CATEGORY = codes("issue_category")
+DIRECTION = codes("direction")
+LINEAGE = [c.name for c in LINEAGE_COLUMNS if c.always]
 AMOUNT_TOLERANCE = 0.01
 
 
@@ -60,7 +64,7 @@ class Suite:
     def __post_init__(self) -> None:
         if self.changed_rows_only and self.sql.count(self.table) != 1:
             raise ValueError(f"suite {self.name}: changed_rows_only needs a query that reads {self.table} once")
-        if self.changed_rows_only and any((e.meta or {}).get("severity") != "error" for e in self.expectations):
+        if self.changed_rows_only and any(severity(e) != "error" for e in self.expectations):
             # a row that only warned last night would not be reported again
             raise ValueError(f"suite {self.name}: changed_rows_only suites hold blocking rules only")
 
@@ -74,13 +78,22 @@ class Suite:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+# GX's own severity: critical blocks publishing (error), warning is reported (warn).
+SEVERITY = {"critical": "error", "warning": "warn", "info": "warn"}
+
+
+def severity(exp: Any) -> str:
+    """error or warn, from an expectation's (or its configuration's) GX severity."""
+    return SEVERITY[str(getattr(exp.severity, "value", exp.severity))]
+
+
 def _err(exp: Any) -> Any:
-    exp.meta = {"severity": "error"}
+    exp.severity = "critical"
     return exp
 
 
 def _warn(exp: Any) -> Any:
-    exp.meta = {"severity": "warn"}
+    exp.severity = "warning"
     return exp
 
 
@@ -97,9 +110,8 @@ def raw_suites() -> list[Suite]:
                 exps.append(_err(E.ExpectColumnValuesToNotBeNull(column=c.name)))
             if c.type == "amount":
                 exps.append(_warn(E.ExpectColumnValuesToBeBetween(column=c.name, min_value=0)))
-            if c.type == "enum" and c.values:
-                codes = sorted({str(v) for v in dict(c.values).values() if v is not None})
-                exps.append(_err(E.ExpectColumnValuesToBeInSet(column=c.name, value_set=codes)))
+            if c.type == "enum" and c.enum:
+                exps.append(_err(E.ExpectColumnValuesToBeInSet(column=c.name, value_set=codes(c.enum))))
         out.append(Suite(name=f"raw_{spec.ledger_type}", table=f"raw.{spec.table}",
                          sql=f"SELECT * FROM raw.{spec.table}", expectations=exps, by_load=True))
     return out

@@ -10,7 +10,7 @@ import duckdb
 from waterwh.config import Settings
 from waterwh.ingest.db import connect
 from waterwh.quality.results import CheckResult
-from waterwh.quality.suites import Suite, suites
+from waterwh.quality.suites import Suite, severity, suites
 from waterwh.warehouse import open_warehouse
 
 __all__ = ["CheckResult", "record_passed_validation", "validate", "validate_connection"]
@@ -217,8 +217,8 @@ def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: 
     out = []
     for res in result.results:
         msg, n = _describe(res)
-        severity = (res.expectation_config.meta or {}).get("severity", "error")
-        out.append(CheckResult(suite.name, res.expectation_config.type, severity, bool(res.success), n, msg + scope))
+        out.append(CheckResult(suite.name, res.expectation_config.type, severity(res.expectation_config),
+                               bool(res.success), n, msg + scope))
     return out
 
 

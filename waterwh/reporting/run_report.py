@@ -17,7 +17,7 @@ from waterwh.ingest.schema import STATUS_ZH
 from waterwh.warehouse import open_warehouse
 
 if TYPE_CHECKING:
-    from waterwh.pipeline import RunResult
+    from waterwh.run_result import RunResult
 
 OUTCOME_ZH = {
     "published": "已发布",

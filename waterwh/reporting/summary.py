@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from waterwh.config import Settings
-from waterwh.pipeline import RunResult
+from waterwh.run_result import RunResult
 from waterwh.warehouse import open_warehouse
 
 

@@ -24,21 +24,6 @@
         and ledger_rows.source_row = reported_totals.source_row
 {%- endmacro %}
 
-{# The staging lineage columns every raw row carries, in their fixed order. #}
-{% macro lineage_columns() -%}
-        load_id,
-        ledger_key,
-        source_file,
-        source_sheet,
-        source_row,
-        file_sha256,
-        loaded_at,
-        ledger_scope,
-        report_period_start,
-        report_period_end,
-        period_type
-{%- endmacro %}
-
 {#
     Pre-hooks of an incremental model keyed by ledger version: its rows of ledger versions that are no
     longer current, or built under other logic (see logic_fingerprint), are deleted, after their
