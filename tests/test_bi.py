@@ -527,7 +527,7 @@ def _provision():
 
 
 def _warehouse_rows(settings: Settings, dataset: str, column: str, area: str) -> dict[str, int]:
-    datasets = _provision().load_assets(bi.BI_DIR / "assets")[0]
+    datasets = _provision().load_assets(bi.BI_DIR / "assets", bi.superset_metrics())[0]
     table = datasets[dataset]["table"]
     con = duckdb.connect(str(settings.published_path), read_only=True)
     try:

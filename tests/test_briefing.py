@@ -202,3 +202,33 @@ def test_the_title_names_the_smallest_area_holding_every_project() -> None:
         con.execute("UPDATE marts.fct_investment_snapshot SET area_code = 'unknown'")
         scopes.append(briefing._scope(con))  # no known area: the scope the ledgers state
     assert scopes == ["青溪县", "云溪市", "江南省", "某县"]
+
+
+def test_a_metric_changed_in_its_home_is_what_every_consumer_shows(
+        notice: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One edit of waterwh/metrics.yaml: the 通报, Superset's datasets, the marts' macro and the run
+    report's labels all follow it."""
+    from waterwh import bi, metrics
+    from waterwh.reporting import run_report
+
+    changed = tmp_path / "metrics.yaml"
+    changed.write_text(metrics.METRICS_FILE.read_text(encoding="utf-8")
+                       .replace("label_zh: 年度投资完成率", "label_zh: 开工以来投资完成比")
+                       .replace("numerator: {name: ytd_completed_wan, sql: ytd_completed_wan}",
+                                "numerator: {name: since_start_completed_wan, sql: since_start_completed_wan}"),
+                       encoding="utf-8")
+    monkeypatch.setattr(metrics, "METRICS_FILE", changed)
+    con = duckdb.connect(str(notice.published_path), read_only=True)
+    try:
+        doc = briefing.compose(con, briefing.month_end(2021, 9), ["investment"])
+        [(rate,)] = con.execute("""
+            SELECT sum(since_start_completed_wan) / sum(annual_plan_wan) FROM marts.fct_investment_snapshot
+            WHERE NOT is_preparatory AND priority_level IN ('provincial', 'city')""").fetchall()
+    finally:
+        con.close()
+    assert f"省市重点在建工程3项，累计完成投资7.47亿元，占年度目标任务（8.9亿元）的{pct(rate)}" in doc.text()
+    assert bi.superset_metrics()["ytd_completion_rate"] == {
+        "label": "开工以来投资完成比", "sql": "SUM(since_start_completed_wan) / NULLIF(SUM(annual_plan_wan), 0)",
+        "format": ".2%"}
+    assert "'ytd_completion_rate': ('since_start_completed_wan', 'annual_plan_wan')" in metrics.dbt_macros()
+    assert ("ytd_completion_rate", "开工以来投资完成比", "%") in run_report.headline_zh()

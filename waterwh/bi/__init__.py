@@ -204,7 +204,19 @@ def setup(settings: Settings, say: callable = print,  # type: ignore[valid-type]
 def provision_argv(settings: Settings, assets: Path = BI_DIR / "assets") -> list[str]:
     """bi/provision.py in Superset's environment, on the published warehouse, with the readers' settings."""
     return [str(bin_path("python")), str(BI_DIR / "provision.py"), "--assets", str(assets),
-            "--warehouse", str(settings.published_path), "--reader-config", json.dumps(reader_config(settings))]
+            "--warehouse", str(settings.published_path), "--reader-config", json.dumps(reader_config(settings)),
+            "--metrics", json.dumps(superset_metrics(), ensure_ascii=False)]
+
+
+D3_FORMATS = {"percent": ".2%"}  # a metric's format in Superset's (d3's) notation
+
+
+def superset_metrics(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """The headline metrics as Superset's datasets take them: label, SQL over the dataset's rows, format."""
+    from waterwh.metrics import load_metrics
+
+    return {m.name: {"label": m.label_zh, "sql": m.over_rows, "format": D3_FORMATS.get(m.format, m.format)}
+            for m in load_metrics(path).values()}
 
 
 def workers(settings: Settings) -> int:

@@ -413,15 +413,26 @@ def dashboard_yaml(dash: dict[str, Any], charts: list[tuple[int, dict[str, Any]]
     }
 
 
-def load_assets(assets: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def load_assets(assets: Path, metrics: dict[str, dict[str, str]] | None = None,
+                ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The datasets and dashboards; a dataset metric written `{metric: NAME}` is the headline metric of
+    that name (waterwh/metrics.yaml, handed over by `waterwh bi setup` as label, sql and format)."""
     datasets = yaml.safe_load((assets / "datasets.yaml").read_text(encoding="utf-8"))["datasets"]
+    for name, spec in datasets.items():
+        for m, ms in spec.get("metrics", {}).items():
+            if "metric" in ms:
+                if ms["metric"] not in (metrics or {}):
+                    raise AssetError(f"dataset {name}: metric {m} names {ms['metric']}, which is not in "
+                                     "waterwh/metrics.yaml")
+                spec["metrics"][m] = {**metrics[ms["metric"]], **{k: v for k, v in ms.items() if k != "metric"}}
     dashboards = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((assets / "dashboards").glob("*.yaml"))]
     return datasets, dashboards
 
 
-def build_bundle(assets: Path, warehouse: Path, reader_config: dict[str, Any]) -> dict[str, str]:
+def build_bundle(assets: Path, warehouse: Path, reader_config: dict[str, Any],
+                 metrics: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
     """The import bundle as {path inside the bundle: YAML text}."""
-    datasets, dashboards = load_assets(assets)
+    datasets, dashboards = load_assets(assets, metrics)
     check_area_filters(datasets)
     columns = warehouse_columns(warehouse, reader_config)
     files = {"metadata.yaml": _dump({"version": "1.0.0", "type": "assets",
@@ -566,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bundle-only", type=Path, help="write the import bundle as files here and stop")
     parser.add_argument("--reader-config", type=json.loads, required=True,
                         help="DuckDB settings of every reader's connection, as JSON (waterwh.warehouse.reader_config)")
+    parser.add_argument("--metrics", type=json.loads, default={},
+                        help="the headline metrics as JSON {name: {label, sql, format}} (waterwh/metrics.yaml)")
     args = parser.parse_args(argv)
     if not args.warehouse.exists():
         print(f"no published warehouse at {args.warehouse}: run `waterwh run` (or `make demo`) first", file=sys.stderr)
@@ -574,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
     given = os.environ.get("WATERWH_BI_DISTRICT_USERS")
     districts = json.loads(given) if given is not None else []
     try:
-        files = build_bundle(args.assets, args.warehouse, args.reader_config)
+        files = build_bundle(args.assets, args.warehouse, args.reader_config, args.metrics)
         areas = resolve_areas(args.warehouse, args.reader_config, sorted({d["area"] for d in districts}))
     except AssetError as exc:
         print(f"bi/assets: {exc}", file=sys.stderr)
@@ -594,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
         passwords = {u: os.environ[f"WATERWH_BI_{u.upper()}_PASSWORD"] for u in ("admin", "viewer", "analyst")}
         done = ensure_roles_and_users(passwords)
         if given is not None:
-            done |= ensure_district_users(districts, areas, load_assets(args.assets)[0])
+            done |= ensure_district_users(districts, areas, load_assets(args.assets, args.metrics)[0])
     counts = {k: sum(1 for f in files if f.startswith(k)) for k in ("datasets/", "charts/", "dashboards/")}
     print(json.dumps({"imported": counts, **done}, ensure_ascii=False))
     return 0

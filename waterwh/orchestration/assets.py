@@ -5,7 +5,6 @@ Every asset calls a stage of the same `NightlyRun` that `waterwh run` uses, thro
 """
 
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -15,7 +14,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from waterwh.dbt import DbtNodeResult, DbtResult
+from waterwh.dbt import DbtResult, read_run_results
 from waterwh.ingest.spec import load_specs
 from waterwh.orchestration.resources import NightlyRunResource
 from waterwh.pipeline import DBT_BUILD_ARGS, StageFailed
@@ -73,18 +72,6 @@ class WaterwhDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
 
 
-def _dbt_result(target: Path, returncode: int, log: str) -> DbtResult:
-    """Read run_results.json the way the CLI path does, so both feed the same gate."""
-    results = target / "run_results.json"
-    nodes = []
-    if results.exists():
-        for r in json.loads(results.read_text(encoding="utf-8")).get("results", []):
-            uid = r["unique_id"]
-            nodes.append(DbtNodeResult(uid, uid.split(".", 1)[0], str(r.get("status")),
-                                       int(r.get("failures") or 0), (r.get("message") or "")[:500]))
-    return DbtResult(returncode, nodes, log)
-
-
 def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
     @dbt_assets(manifest=manifest, dagster_dbt_translator=WaterwhDbtTranslator(), retry_policy=RETRY)
     def waterwh_dbt(context: AssetExecutionContext, dbt: DbtCliResource, nightly: NightlyRunResource):
@@ -94,7 +81,9 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         yield from invocation.stream()
         returncode = invocation.process.wait()
         error = invocation.get_error()
-        result = _dbt_result(target, returncode, str(error)[-4000:] if error else "")
+        # read back the way the command line's run is: the same results feed the same gate
+        result = DbtResult(returncode, read_run_results(target / "run_results.json"),
+                           str(error)[-4000:] if error else "")
         try:
             nightly.run.record_dbt(result)
         except StageFailed as exc:

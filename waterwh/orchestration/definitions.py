@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from waterwh.config import Settings
-from waterwh.dbt import dbt_executable, macros_sha
+from waterwh.dbt import dbt_env, dbt_executable
 from waterwh.orchestration.assets import build_dbt_assets, build_publish_asset, build_validation_asset, ingest_ledgers
 from waterwh.orchestration.manifest import ensure_manifest
 from waterwh.orchestration.resources import NightlyRunResource
@@ -14,12 +14,10 @@ from waterwh.orchestration.sensors import build_failure_sensor, build_landing_se
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    # dagster-dbt runs dbt with the process environment; the build file's path is fixed per home
+    # dagster-dbt runs dbt with the process environment: the core's, for the build file (fixed per home)
     import os
 
-    os.environ["WATERWH_BUILD_DB"] = str(settings.staging_db)
-    os.environ["WATERWH_DBT_MACROS_SHA"] = macros_sha(settings.dbt_project_dir)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.update(dbt_env(settings, settings.staging_db))
     dbt_defs = build_dbt_assets(ensure_manifest(settings))
     validated = build_validation_asset(list(dbt_defs.keys))
     publish = build_publish_asset([validated.key])

@@ -33,8 +33,6 @@ E = gx.expectations
 STATUS = codes("status")
 PRIORITY = codes("priority_level")
 NATURE = codes("construction_nature")
-FUND_LEVEL = codes("fund_level")
-EVENT_TYPE = codes("event_type")
 DELAY = [r["category"] for r in csv.DictReader(
     (PACKAGE_DIR / "dbt_project" / "seeds" / "delay_reason_categories.csv").open(encoding="utf-8"))]
 CHIEF_LEVEL = codes("chief_level")
@@ -177,23 +175,11 @@ def mart_suites() -> list[Suite]:
             ],
         ),
         Suite(
-            name="funding_flow",
-            table="marts.fct_funding_flow",
-            volume_table="marts.fct_funding_flow",
-            sql="SELECT * FROM marts.fct_funding_flow",
-            expectations=[
-                _err(E.ExpectColumnValuesToBeUnique(column="funding_event_key")),
-                _err(E.ExpectColumnValuesToBeInSet(column="fund_level", value_set=FUND_LEVEL)),
-                _err(E.ExpectColumnValuesToBeInSet(column="event_type", value_set=EVENT_TYPE)),
-                _err(E.ExpectColumnValuesToNotBeNull(column="currency")),
-                _err(E.ExpectColumnValuesToNotBeNull(column="amount_wan")),
-                _err(E.ExpectColumnValuesToBeBetween(column="amount_wan", min_value=0)),
-            ],
-        ),
-        Suite(
-            # 提款 needs its original amount and currency (contract); a foreign currency needs a rate
+            # 提款 needs its original amount and currency (contract); a foreign currency needs a rate.
+            # (fct_funding_flow's key, codes, currency and amounts are dbt's tests on the model.)
             name="funding_drawdowns",
             table="marts.fct_funding_flow",
+            volume_table="marts.fct_funding_flow",
             sql="SELECT * FROM marts.fct_funding_flow WHERE event_type = 'drawdown' OR currency <> 'CNY'",
             expectations=[
                 _err(E.ExpectColumnValuesToNotBeNull(column="amount_original")),

@@ -14,6 +14,7 @@ import duckdb
 
 from waterwh.config import Settings
 from waterwh.ingest.schema import STATUS_ZH
+from waterwh.metrics import metric
 from waterwh.warehouse import open_warehouse
 
 if TYPE_CHECKING:
@@ -27,16 +28,22 @@ OUTCOME_ZH = {
     "incomplete": "未发布：运行未完成",
     "error": "未发布：运行出错",
 }
-HEADLINE_ZH = [
-    ("project_count", "项目数", "个"),
-    ("total_investment_wan", "总投资", "万元"),
-    ("annual_plan_wan", "年度计划投资", "万元"),
-    ("ytd_completed_wan", "年度累计完成", "万元"),
-    ("ytd_completion_rate", "年度投资完成率", "%"),
-    ("start_rate", "开工率", "%"),
-    ("on_schedule_count", "达到序时进度", "项"),
-    ("behind_schedule_count", "较序时进度有差距", "项"),
-]
+
+
+def headline_zh() -> list[tuple[str, str, str]]:
+    """The headline figures the run report compares, (column, label, unit); rates labelled as defined."""
+    return [
+        ("project_count", "项目数", "个"),
+        ("total_investment_wan", "总投资", "万元"),
+        ("annual_plan_wan", "年度计划投资", "万元"),
+        ("ytd_completed_wan", "年度累计完成", "万元"),
+        ("ytd_completion_rate", metric("ytd_completion_rate").label_zh, "%"),
+        ("start_rate", metric("start_rate").label_zh, "%"),
+        ("on_schedule_count", "达到序时进度", "项"),
+        ("behind_schedule_count", "较序时进度有差距", "项"),
+    ]
+
+
 MAX_LISTED = 100
 
 
@@ -179,7 +186,7 @@ def render(settings: Settings, r: RunResult, db: Path | None) -> str:
         period = now.get("report_period_end") or before.get("report_period_end")
         lines += ["", f"## 主要指标（最新报告期 {period}）", ""]
         rows = []
-        for key, label, unit in HEADLINE_ZH:
+        for key, label, unit in headline_zh():
             a, b = before.get(key), now.get(key)
             change = ""
             if a is not None and b is not None and a != b:

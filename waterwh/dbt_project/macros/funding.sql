@@ -29,7 +29,7 @@ select
     received_wan,
     spent_wan,
     drawdown_wan,
-    {{ safe_ratio('received_wan', 'allocated_wan') }} as receipt_rate,
-    {{ safe_ratio('spent_wan', 'received_wan') }} as spend_rate
+    {{ metric_over_sums('receipt_rate') }} as receipt_rate,
+    {{ metric_over_sums('spend_rate') }} as spend_rate
 from aggregated
 {%- endmacro %}

@@ -27,3 +27,22 @@
     {{ p }}source_sheet,
     {{ p }}source_row
 {%- endmacro %}
+
+{#- The current ledgers' rows of `staging_model` that report a `key`, each with its recency_rank
+    (1: the latest report of the key) and the period it was first reported in: the body of an
+    accumulating snapshot (清四乱 issues, enforcement cases). -#}
+{% macro latest_reports(staging_model, key) -%}
+    select
+        *,
+        {{ latest_report_rank(key) }} as recency_rank,
+        min(report_period_end) over (partition by {{ key }}) as first_reported_period_end
+    from (
+        {{ current_data_rows(
+            ref(staging_model),
+            ref('int_ledger_versions_current'),
+            ref('stg_ledgers__reported_totals')
+        ) }}
+    ) as current_rows
+    where not is_total_label_row
+      and {{ key }} is not null
+{%- endmacro %}

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 
 from waterwh.ingest.spec import load_specs
+from waterwh.metrics import metric
 from waterwh.reporting.briefing.document import Block, FigureBook, Heading, Para, Query, Segment, Table
 from waterwh.reporting.briefing.numbers import num, pct, wan, yi
 
@@ -90,7 +91,7 @@ def investment(w: Writer, end: date, heading_no: int) -> list[Block]:
                count(*) AS project_count,
                sum(annual_plan_wan) AS annual_plan_wan,
                sum(ytd_completed_wan) AS ytd_completed_wan,
-               sum(ytd_completed_wan) / nullif(sum(annual_plan_wan), 0) AS ytd_completion_rate
+               {metric("ytd_completion_rate").over_rows} AS ytd_completion_rate
         FROM {INV}
         WHERE report_period_end = {_d(end)}
         GROUP BY 1
@@ -235,8 +236,8 @@ def funding(w: Writer, end: date, heading_no: int) -> list[Block]:
     """)
     total = b.query("marts.rpt_funding_summary", f"""
         SELECT sum(allocated_wan) AS allocated_wan, sum(received_wan) AS received_wan, sum(spent_wan) AS spent_wan,
-               sum(received_wan) / nullif(sum(allocated_wan), 0) AS receipt_rate,
-               sum(spent_wan) / nullif(sum(received_wan), 0) AS spend_rate
+               {metric("receipt_rate").over_rows} AS receipt_rate,
+               {metric("spend_rate").over_rows} AS spend_rate
         FROM marts.rpt_funding_summary
         WHERE report_period_end = {_d(end)}
     """)

@@ -6,31 +6,15 @@
 
 with
 
-enforcement_cases as (
+ranked as (
 
-    {{ current_data_rows(
-        ref('stg_ledgers__enforcement_cases'),
-        ref('int_ledger_versions_current'),
-        ref('stg_ledgers__reported_totals')
-    ) }}
+    {{ latest_reports('stg_ledgers__enforcement_cases', 'case_no') }}
 
 ),
 
 area_names as (
 
     select * from {{ ref('int_admin_area_names') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        {{ latest_report_rank('case_no') }} as recency_rank,
-        min(report_period_end) over (partition by case_no) as first_reported_period_end
-    from enforcement_cases
-    where not is_total_label_row
-      and case_no is not null
 
 )
 

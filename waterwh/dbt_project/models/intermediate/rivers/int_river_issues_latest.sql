@@ -6,31 +6,15 @@
 
 with
 
-river_issues as (
+ranked as (
 
-    {{ current_data_rows(
-        ref('stg_ledgers__river_issues'),
-        ref('int_ledger_versions_current'),
-        ref('stg_ledgers__reported_totals')
-    ) }}
+    {{ latest_reports('stg_ledgers__river_issues', 'issue_id') }}
 
 ),
 
 area_names as (
 
     select * from {{ ref('int_admin_area_names') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        {{ latest_report_rank('issue_id') }} as recency_rank,
-        min(report_period_end) over (partition by issue_id) as first_reported_period_end
-    from river_issues
-    where not is_total_label_row
-      and issue_id is not null
 
 )
 

@@ -1,8 +1,8 @@
 {#
     Investment progress per report period, overall and by priority level, construction nature,
     project type and area. Rates are recomputed from the summed amounts and counts of the group,
-    never averaged: ytd_completion_rate = Σ ytd_completed / Σ annual_plan; start_rate = started /
-    non-preparatory projects (34/36 in the 2021 key-projects notice). A missing grouping value
+    never averaged (their definitions: waterwh/metrics.yaml): ytd_completion_rate = Σ ytd_completed /
+    Σ annual_plan; start_rate = started / non-preparatory projects (34/36 in the 2021 notice). A missing grouping value
     is reported as 'unknown'; an amount no project of the group states sums to 0.
 #}
 
@@ -62,8 +62,8 @@ select
     annual_plan_wan,
     ytd_completed_wan,
     since_start_completed_wan,
-    {{ safe_ratio('coalesce(ytd_completed_wan, 0)', 'annual_plan_wan') }} as ytd_completion_rate,
-    {{ safe_ratio('started_count', 'non_preparatory_count') }} as start_rate,
+    {{ metric_over_sums('ytd_completion_rate') }} as ytd_completion_rate,
+    {{ metric_over_sums('start_rate') }} as start_rate,
     {{ safe_ratio('on_schedule_count', 'project_count') }} as on_schedule_rate,
     schedule_share
 from aggregated
