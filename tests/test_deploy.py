@@ -113,7 +113,9 @@ def _the_daemon_publishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
             assert type(instance.run_storage).__name__.startswith(
                 "Postgres" if settings.dagster_postgres_url else "Sqlite")
-            runs = instance.get_runs()
+            finishing = time.monotonic() + 120  # the publish is the run's last step: its end is recorded next
+            while (runs := instance.get_runs()) and not runs[0].is_finished and time.monotonic() < finishing:
+                time.sleep(2)
         assert runs and runs[0].status.value == "SUCCESS", [r.status for r in runs]
         [daemon_finding] = doctor._daemon(settings)
         assert daemon_finding.status == doctor.OK, daemon_finding
