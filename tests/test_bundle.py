@@ -2,7 +2,8 @@
 
 The archive is unpacked outside the checkout and installed inside a network namespace without any
 network (`unshare -n`, as root); the installed waterwh finds its dbt project, specs and BI assets through
-the package, publishes generated samples, and provisions Superset from its own environment.
+the package, publishes generated samples, provisions Superset from its own environment, and is
+upgraded in place without touching the data.
 """
 
 from __future__ import annotations
@@ -106,6 +107,13 @@ def test_the_offline_bundle_installs_and_publishes_with_no_network(tmp_path: Pat
 
     bi = _offline([str(waterwh), "bi", "setup"], cwd=server, env=env)
     assert '"dashboards/": 6' in bi.stdout
+
+    # an upgrade (docs/operations.md) replaces both environments and leaves the data as it was
+    current = (home / "warehouse" / "waterwh.duckdb").resolve()
+    _offline(["sh", str(bundle / "install.sh"), "--upgrade", str(prefix)], cwd=server, env=env)
+    assert _offline([str(waterwh), "--version"], cwd=server, env=env).stdout.strip() == VERSION
+    assert (home / "warehouse" / "waterwh.duckdb").resolve() == current
+    assert current.name in _offline([str(waterwh), "status"], cwd=server, env=env).stdout
 
 
 def _imports(path: Path) -> set[str]:

@@ -93,11 +93,9 @@ def ledger_sources() -> str:
     return f"# {HEADER}\n{body}"
 
 
-def _dashboard_reads(dashboard: dict[str, object], datasets: dict[str, dict[str, str]]) -> list[str]:
+def _dashboard_reads(dashboard: dict[str, object], datasets: dict[str, dict[str, str]], audit: set[str]) -> list[str]:
     used = {c["dataset"] for row in dashboard["rows"] for c in row}  # type: ignore[attr-defined]
     used |= {d for f in dashboard.get("filters", []) for d in f["datasets"]}  # type: ignore[attr-defined]
-    audit = {t["name"] for t in yaml.safe_load((PROJECT / "models" / "staging" / "audit" / "_audit__sources.yml")
-                                               .read_text(encoding="utf-8"))["sources"][0]["tables"]}
     out = set()
     for name in used:
         schema, _, table = datasets[name]["table"].partition(".")
@@ -111,12 +109,14 @@ def _dashboard_reads(dashboard: dict[str, object], datasets: dict[str, dict[str,
 def exposures() -> str:
     assets = Path(__file__).resolve().parent / "bi" / "assets"
     datasets = yaml.safe_load((assets / "datasets.yaml").read_text(encoding="utf-8"))["datasets"]
+    audit = {t["name"] for t in yaml.safe_load((PROJECT / "models" / "staging" / "audit" / "_audit__sources.yml")
+                                               .read_text(encoding="utf-8"))["sources"][0]["tables"]}
     found = []
     for path in sorted((assets / "dashboards").glob("*.yaml")):
         dash = yaml.safe_load(path.read_text(encoding="utf-8"))
         found.append({"name": dash["slug"], "label": dash["title"], "type": "dashboard", "maturity": "high",
                       "url": f"/superset/dashboard/{dash['slug']}/", "description": dash.get("description", ""),
-                      "depends_on": _dashboard_reads(dash, datasets),
+                      "depends_on": _dashboard_reads(dash, datasets, audit),
                       "owner": {"name": "waterwh（水利局数据仓库）"},
                       "meta": {"defined_in": f"waterwh/bi/assets/dashboards/{path.name}"}})
     body = yaml.safe_dump({"version": 2, "exposures": found}, allow_unicode=True, sort_keys=False, width=110)
