@@ -41,11 +41,12 @@ def validate(
     min_row_share: float = 0.5,
     docs_dir: Path | None = None,
     run_name: str | None = None,
-    settings: Settings | None = None,
+    *,
+    settings: Settings,
 ) -> list[CheckResult]:
-    """Every suite on frames read from `db_path` (opened for auditing with `settings`, else DuckDB's
-    defaults); with `docs_dir`, GX Data Docs of this run there."""
-    con = open_warehouse(db_path, settings, "audit") if settings else connect(db_path, read_only=True)
+    """Every suite on frames read from `db_path`, opened for auditing with `settings`; with `docs_dir`,
+    GX Data Docs of this run there."""
+    con = open_warehouse(db_path, settings, "audit")
     try:
         return validate_connection(con, suites(), previous_db, min_row_share, docs_dir, run_name)
     finally:
