@@ -339,6 +339,19 @@ def test_ytd_above_since_start_fails_the_build(built: Path, work: Path, tmp_path
     assert failed == {"fct_investment_snapshot__ytd_not_above_since_start"}
 
 
+def test_a_drawdown_without_its_rate_fails_the_tests(built: Path, work: Path, tmp_path: Path) -> None:
+    """提款 keeps its original amount and a positive rate: a mart row without them fails dbt's test."""
+    db = copy_db(built, tmp_path / "no_rate.duckdb")
+    with duckdb.connect(str(db)) as con:
+        changed = con.execute("update marts.fct_funding_flow set fx_rate = null "
+                              "where event_type = 'drawdown' returning funding_event_key").fetchall()
+    assert changed  # the fixture's EUR loan
+    proc = dbt(db, work, "test", "--select", "fct_funding_flow")
+    assert proc.returncode != 0
+    failed = {u.split(".")[2] for u, s in results(work).items() if s == "fail"}
+    assert failed == {"fct_funding_flow__drawdowns_keep_original_amount_and_rate"}
+
+
 def test_docs_generate(built: Path, work: Path, tmp_path: Path) -> None:
     db = copy_db(built, tmp_path / "docs.duckdb")
     proc = dbt(db, work, "docs", "generate")

@@ -78,7 +78,11 @@ def test_every_enum_column_maps_to_codes_of_its_enumeration_and_gx_and_dbt_read_
         for c in spec.columns:
             if c.type == "enum":
                 assert {v for v in c.values.values() if v is not None} <= set(enums.codes(c.enum or ""))
-    assert enums.codes("status") == suites.STATUS and enums.codes("handling_status") == suites.HANDLING
+    raw_sets = {e.configuration.kwargs["column"]: e.configuration.kwargs["value_set"]
+                for suite in suites.raw_suites() if suite.name in ("raw_investment", "raw_patrol")
+                for e in suite.expectations if e.expectation_type == "expect_column_values_to_be_in_set"}
+    assert raw_sets["status"] == enums.codes("status")
+    assert raw_sets["handling_status"] == enums.codes("handling_status")
     in_enum = sum(p.read_text(encoding="utf-8").count("- in_enum:")
                   for p in (PACKAGE / "dbt_project" / "models").rglob("*.yml"))
     assert in_enum >= 19

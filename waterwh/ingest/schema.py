@@ -90,13 +90,6 @@ AUDIT_TABLES: dict[str, list[tuple[str, str]]] = {
         ("suite_fingerprint", "VARCHAR"),
         ("run_id", "VARCHAR"),
     ],
-    # Suites whose rules each read one row, as passed by the run that published this file: the next
-    # night reads only rows unlike this file's (Suite.changed_rows_only).
-    "validated_suites": [
-        ("suite", "VARCHAR"),
-        ("suite_fingerprint", "VARCHAR"),
-        ("run_id", "VARCHAR"),
-    ],
     # Each check result of each run: dbt tests and GX expectations alike.
     "check_results": [
         ("run_id", "VARCHAR"),
@@ -157,6 +150,10 @@ def _columns(con: duckdb.DuckDBPyConnection, wanted: dict[str, list[tuple[str, s
     return have
 
 
+# Tables an earlier version kept and nothing reads any more: dropped from a warehouse that has them.
+RETIRED_TABLES = ["audit.validated_suites"]
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing. A column added to a spec after a warehouse was published is added to
     its table (NULL in the rows loaded before), so a spec change never needs a manual migration.
@@ -170,6 +167,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for name, type_ in columns:
             if name not in existing.get(table, ()):
                 con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {type_}')
+    for table in RETIRED_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 if __name__ == "__main__":

@@ -7,15 +7,13 @@ publishing; `warn` is reported and published. Tolerances follow domain.md: amoun
   sheet row, required cells present, amounts not negative, enum codes known). Raw rows never change
   once loaded, so these run on the loads this suite (as now defined) has not yet passed: a night
   with one new month reads that month, not 36 (audit.validated_loads; a changed suite reads all);
-- marts: grain, allowed values, ranges, the invariants leadership's figures rest on; a suite whose
-  rules each read one row reads only rows unlike any of the previous publish (audit.validated_suites);
-- reconciliation: the same figure computed two ways (fact vs report) must agree;
-- row volume: a publish whose fact rows drop below a share of the previous publish is stopped.
+- marts: row volume: each fact has rows, and a publish whose fact rows drop below a share of the
+  previous publish is stopped (a mart's own invariants are dbt tests on the model);
+- reconciliation: the same figure computed two ways (fact vs report) must agree.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -23,21 +21,11 @@ from typing import Any
 
 import great_expectations as gx
 
-from waterwh.config import PACKAGE_DIR
 from waterwh.ingest.enums import codes
 from waterwh.ingest.spec import LINEAGE_COLUMNS, load_specs
 
 E = gx.expectations
 
-# value sets: the enumerations' codes (waterwh/ingest/specs/_enums.yaml), the delay categories' seed
-STATUS = codes("status")
-PRIORITY = codes("priority_level")
-NATURE = codes("construction_nature")
-DELAY = [r["category"] for r in csv.DictReader(
-    (PACKAGE_DIR / "dbt_project" / "seeds" / "delay_reason_categories.csv").open(encoding="utf-8"))]
-CHIEF_LEVEL = codes("chief_level")
-HANDLING = codes("handling_status")
-DIRECTION = codes("direction")
 LINEAGE = [c.name for c in LINEAGE_COLUMNS if c.always]
 AMOUNT_TOLERANCE = 0.01
 
@@ -49,21 +37,10 @@ class Suite:
     table: str
     sql: str
     expectations: list[Any] = field(default_factory=list)
-    # Tables whose row count must not drop sharply against the previous publish.
-    volume_table: str | None = None
+    # The table's row count must not drop sharply against the previous publish.
+    watch_volume: bool = False
     # Rows are immutable per load_id (raw): validate each load once per suite definition.
     by_load: bool = False
-    # Every expectation reads one row at a time, so a row whose checked values equal a row of the
-    # previous publish (which passed this suite as now defined) passes again: only the others are
-    # read. `sql` must read `table` once (the previous publish's copy is read the same way).
-    changed_rows_only: bool = False
-
-    def __post_init__(self) -> None:
-        if self.changed_rows_only and self.sql.count(self.table) != 1:
-            raise ValueError(f"suite {self.name}: changed_rows_only needs a query that reads {self.table} once")
-        if self.changed_rows_only and any(severity(e) != "error" for e in self.expectations):
-            # a row that only warned last night would not be reported again
-            raise ValueError(f"suite {self.name}: changed_rows_only suites hold blocking rules only")
 
     def fingerprint(self) -> str:
         """What the suite checks (its query and every expectation): a load passed under another
@@ -115,112 +92,19 @@ def raw_suites() -> list[Suite]:
 
 
 def mart_suites() -> list[Suite]:
+    """Volume: a fact does not drop sharply against the previous publish, and the investment fact
+    and summary leadership reads are never empty (a bureau may report no funding or patrols yet).
+    Every rule on a mart's rows is a dbt test on the model (grain, codes, ranges, invariants)."""
+    def has_rows() -> list[Any]:
+        return [_err(E.ExpectTableRowCountToBeBetween(min_value=1))]
+
     return [
-        Suite(
-            name="investment_snapshot_grain",
-            table="marts.fct_investment_snapshot",
-            sql="SELECT * FROM marts.fct_investment_snapshot",
-            expectations=[
-                _err(E.ExpectTableRowCountToBeBetween(min_value=1)),
-                _err(E.ExpectCompoundColumnsToBeUnique(column_list=["project_key", "report_period_end"])),
-                _warn(E.ExpectColumnValuesToBeBetween(column="ytd_completion_rate", min_value=0, max_value=1.5)),
-            ],
-        ),
-        Suite(
-            name="investment_snapshot",
-            table="marts.fct_investment_snapshot",
-            volume_table="marts.fct_investment_snapshot",
-            sql=f"""
-                SELECT *, since_start_completed_wan + {AMOUNT_TOLERANCE} AS since_start_plus_tolerance
-                FROM marts.fct_investment_snapshot
-            """,
-            # every rule reads one row: a night reads the periods it rebuilt (the grain and the
-            # warning are checked over all rows above)
-            changed_rows_only=True,
-            expectations=[
-                _err(E.ExpectColumnValuesToNotBeNull(column="project_name")),
-                _err(E.ExpectColumnValuesToNotBeNull(column="report_period_end")),
-                _err(E.ExpectColumnValuesToNotBeNull(column="source_file")),
-                _err(E.ExpectColumnValuesToBeInSet(column="status", value_set=STATUS)),
-                _err(E.ExpectColumnValuesToBeInSet(column="priority_level", value_set=PRIORITY)),
-                _err(E.ExpectColumnValuesToBeInSet(column="construction_nature", value_set=NATURE)),
-                _err(E.ExpectColumnValuesToBeInSet(column="delay_reason_category", value_set=DELAY)),
-                # 年度累计 cannot exceed 开工以来累计 (a clerk swapping the two columns is caught here).
-                _err(
-                    E.ExpectColumnPairValuesAToBeGreaterThanB(
-                        column_A="since_start_plus_tolerance", column_B="ytd_completed_wan",
-                        or_equal=True, ignore_row_if="either_value_is_missing",
-                    )
-                ),
-                _err(E.ExpectColumnValuesToBeBetween(column="ytd_completed_wan", min_value=0)),
-                _err(E.ExpectColumnValuesToBeBetween(column="annual_plan_wan", min_value=0)),
-                _err(E.ExpectColumnValuesToBeBetween(column="total_investment_wan", min_value=0)),
-                _err(E.ExpectColumnValuesToBeBetween(column="schedule_share", min_value=0, max_value=1)),
-            ],
-        ),
-        Suite(
-            name="investment_summary",
-            table="marts.rpt_investment_summary",
-            sql="SELECT * FROM marts.rpt_investment_summary",
-            # that the build produced a summary at all; its grain, groupings and rates are dbt's tests
-            expectations=[
-                _err(E.ExpectTableRowCountToBeBetween(min_value=1)),
-            ],
-        ),
-        Suite(
-            # 提款 needs its original amount and currency (contract); a foreign currency needs a rate.
-            # (fct_funding_flow's key, codes, currency and amounts are dbt's tests on the model.)
-            name="funding_drawdowns",
-            table="marts.fct_funding_flow",
-            volume_table="marts.fct_funding_flow",
-            sql="SELECT * FROM marts.fct_funding_flow WHERE event_type = 'drawdown' OR currency <> 'CNY'",
-            expectations=[
-                _err(E.ExpectColumnValuesToNotBeNull(column="amount_original")),
-                _err(E.ExpectColumnValuesToNotBeNull(column="fx_rate")),
-                _err(E.ExpectColumnValuesToBeBetween(column="fx_rate", min_value=0, strict_min=True)),
-            ],
-        ),
-        Suite(
-            name="funding_summary",
-            table="marts.rpt_funding_summary",
-            sql="SELECT * FROM marts.rpt_funding_summary",
-            expectations=[
-                _err(E.ExpectCompoundColumnsToBeUnique(
-                    column_list=["report_period_end", "fund_level", "fund_program"])),
-                _warn(E.ExpectColumnValuesToBeBetween(column="receipt_rate", min_value=0, max_value=1.0)),
-                _warn(E.ExpectColumnValuesToBeBetween(column="spend_rate", min_value=0, max_value=1.0)),
-            ],
-        ),
-        Suite(
-            name="indicator_value",
-            table="marts.fct_indicator_value",
-            volume_table="marts.fct_indicator_value",
-            sql="SELECT * FROM marts.fct_indicator_value",
-            expectations=[
-                _err(E.ExpectColumnValuesToBeUnique(column="indicator_value_key")),
-                _err(E.ExpectColumnValuesToNotBeNull(column="indicator_code")),
-                _err(E.ExpectColumnValuesToNotBeNull(column="unit")),
-                _err(E.ExpectColumnValuesToBeInSet(column="direction", value_set=DIRECTION)),
-                _err(E.ExpectColumnValuesToBeInSet(column="qualifier", value_set=["approx", "gt", "ge", "lt"])),
-                _warn(E.ExpectColumnValuesToBeBetween(column="achievement_rate", min_value=0, max_value=1.5)),
-            ],
-        ),
-        Suite(
-            name="patrol",
-            table="marts.fct_patrol",
-            volume_table="marts.fct_patrol",
-            sql="SELECT * FROM marts.fct_patrol",
-            # ~2 million rows at a province, nearly all as they were last night. patrol_key's
-            # uniqueness, the one rule over all rows, is dbt's unique test on the same column.
-            changed_rows_only=True,
-            expectations=[
-                _err(E.ExpectColumnValuesToNotBeNull(column="patrol_date")),
-                _err(E.ExpectColumnValuesToBeInSet(column="chief_level", value_set=CHIEF_LEVEL)),
-                _err(E.ExpectColumnValuesToBeInSet(column="handling_status", value_set=HANDLING)),
-                _err(E.ExpectColumnValuesToBeBetween(column="issues_found", min_value=0)),
-            ],
-        ),
-        # fct_river_issue and fct_enforcement_case: keys, codes, dates and amounts are dbt's tests
+        Suite("investment_snapshot", "marts.fct_investment_snapshot", "SELECT * FROM marts.fct_investment_snapshot",
+              has_rows(), watch_volume=True),
+        Suite("investment_summary", "marts.rpt_investment_summary", "SELECT * FROM marts.rpt_investment_summary",
+              has_rows()),
+        *(Suite(name, f"marts.fct_{name}", f"SELECT * FROM marts.fct_{name}", watch_volume=True)
+          for name in ("funding_flow", "indicator_value", "patrol")),
     ]
 
 

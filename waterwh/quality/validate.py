@@ -79,11 +79,11 @@ def validate_connection(
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
     source = ctx.data_sources.add_pandas("warehouse")
-    previous = _attach_previous(con, previous_db) if any(s.changed_rows_only for s in to_run) else None
     out: list[CheckResult] = []
     for suite in to_run:
-        out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name, previous)
-        if suite.volume_table and previous_db is not None:
+        if suite.expectations:
+            out += _run_suite(ctx, source, con, suite, docs_dir is not None, run_name)
+        if suite.watch_volume:
             out.append(_volume_check(con, previous_db, suite, min_row_share))
     if docs_dir is not None:
         ctx.build_data_docs(site_names=[DOCS_SITE])
@@ -110,29 +110,9 @@ def _needed_columns_sql(suite: Suite, rows_sql: str) -> str:
     return f"SELECT {_checked_columns(suite)} FROM ({rows_sql}) AS suite_rows"
 
 
-PREVIOUS = "previous_publish"  # the previous publish, attached read-only to the validation connection
-
-
-def _attach_previous(con: duckdb.DuckDBPyConnection, previous_db: Path | None) -> str | None:
-    """Attach the previous publish (if any, and readable) for changed-rows suites; its alias."""
-    if previous_db is None or not previous_db.exists():
-        return None
-    if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [PREVIOUS]).fetchall()[0][0]:
-        return PREVIOUS
-    try:
-        con.execute(f"ATTACH '{previous_db}' AS {PREVIOUS} (READ_ONLY)")
-    except duckdb.Error:
-        return None  # not a warehouse we can read: every row is checked
-    return PREVIOUS
-
-
-def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite, previous: str | None = None) -> tuple[str, str]:
+def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite) -> tuple[str, str]:
     """The suite's query, and for a by-load suite the note of which loads it reads: only those that
-    have not passed this suite as now defined (audit.validated_loads, written when a run publishes).
-    A changed-rows suite reads only rows unlike every row of the previous publish, if that publish
-    passed the suite as now defined (audit.validated_suites)."""
-    if suite.changed_rows_only:
-        return _changed_rows(con, suite, previous)
+    have not passed this suite as now defined (audit.validated_loads, written when a run publishes)."""
     if not suite.by_load:
         return suite.sql, ""
     has_log = con.execute(
@@ -152,34 +132,10 @@ def _rows_to_check(con: duckdb.DuckDBPyConnection, suite: Suite, previous: str |
     return sql, f" [{new} new loads checked; {earlier} passed this suite on earlier nights]"
 
 
-def _changed_rows(con: duckdb.DuckDBPyConnection, suite: Suite, previous: str | None) -> tuple[str, str]:
-    if previous is None:
-        return suite.sql, ""
-    try:
-        [(passed,)] = con.execute(
-            f"SELECT count(*) FROM {previous}.audit.validated_suites WHERE suite = ? AND suite_fingerprint = ?",
-            [suite.name, suite.fingerprint()]).fetchall()
-    except duckdb.Error:  # a publish from before audit.validated_suites
-        passed = 0
-    if not passed:
-        return suite.sql, ""
-    cols = _checked_columns(suite)
-    before = suite.sql.replace(suite.table, f"{previous}.{suite.table}")
-    sql = f"SELECT {cols} FROM ({suite.sql}) AS now_rows EXCEPT SELECT {cols} FROM ({before}) AS previous_rows"
-    [(changed, total)] = con.execute(
-        f"SELECT (SELECT count(*) FROM ({sql}) AS changed), (SELECT count(*) FROM ({suite.sql}) AS all_rows)"
-    ).fetchall()
-    return sql, f" [{changed} rows unlike the previous publish checked, of {total}; the rest passed this suite then]"
-
-
 def record_passed_validation(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """After every suite passed: each load of each by-load suite's rows is validated under the
-    suite's current fingerprint, and so is each changed-rows suite (called on the file about to be
-    published)."""
+    suite's current fingerprint (called on the file about to be published)."""
     for suite in suites():
-        if suite.changed_rows_only:
-            con.execute("INSERT INTO audit.validated_suites VALUES (?, ?, ?)",
-                        [suite.name, suite.fingerprint(), run_id])
         if not suite.by_load:
             continue
         fp = suite.fingerprint()
@@ -191,13 +147,12 @@ def record_passed_validation(con: duckdb.DuckDBPyConnection, run_id: str) -> Non
         )
 
 
-def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: bool, run_name: str | None,
-               previous: str | None = None):
+def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: bool, run_name: str | None):
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
     try:
-        rows_sql, scope = _rows_to_check(con, suite, previous)
+        rows_sql, scope = _rows_to_check(con, suite)
         df = con.execute(_needed_columns_sql(suite, rows_sql)).df()
     except duckdb.Error as exc:
         return [CheckResult(suite.name, "query", "error", False, 1, f"cannot read data: {exc}")]
@@ -223,17 +178,19 @@ def _run_suite(ctx, source, con: duckdb.DuckDBPyConnection, suite: Suite, docs: 
     return out
 
 
-def _volume_check(con: duckdb.DuckDBPyConnection, previous: Path, suite: Suite, share: float) -> CheckResult:
-    """A load that drops rows by more than the set share is stopped."""
-    assert suite.volume_table
-    now = con.execute(f"SELECT count(*) FROM {suite.volume_table}").fetchall()[0][0]  # type: ignore[index]
-    try:
-        prev_con = connect()
-        prev_con.execute(f"ATTACH '{previous}' AS prev (READ_ONLY)")
-        before = prev_con.execute(f"SELECT count(*) FROM prev.{suite.volume_table}").fetchall()[0][0]  # type: ignore[index]
-        prev_con.close()
-    except duckdb.Error:
-        before = 0
+def _volume_check(con: duckdb.DuckDBPyConnection, previous: Path | None, suite: Suite, share: float) -> CheckResult:
+    """A load that drops rows by more than the set share is stopped (the first publish has nothing
+    to compare with)."""
+    now = con.execute(f"SELECT count(*) FROM {suite.table}").fetchall()[0][0]  # type: ignore[index]
+    before = 0
+    if previous is not None:
+        try:
+            with connect() as prev_con:
+                prev_con.execute(f"ATTACH '{previous}' AS prev (READ_ONLY)")
+                before = prev_con.execute(f"SELECT count(*) FROM prev.{suite.table}").fetchall()[0][0]  # type: ignore[index]
+        except duckdb.Error:  # no previous publish readable, or one from before this table
+            before = 0
     ok = before == 0 or now >= before * share
-    msg = f"row count {now} vs {before} at the previous publish (must stay ≥ {share:.0%})"
+    msg = (f"row count {now} vs {before} at the previous publish (must stay ≥ {share:.0%})" if before
+           else f"row count {now}; no previous publish of {suite.table} to compare with")
     return CheckResult(suite.name, "row_volume_vs_previous", "error", ok, 0 if ok else before - now, msg)

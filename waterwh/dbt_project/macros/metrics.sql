@@ -6,7 +6,8 @@
         'ytd_completion_rate': ('ytd_completed_wan', 'annual_plan_wan'),
         'start_rate': ('started_count', 'non_preparatory_count'),
         'receipt_rate': ('received_wan', 'allocated_wan'),
-        'spend_rate': ('spent_wan', 'received_wan')
+        'spend_rate': ('spent_wan', 'received_wan'),
+        'achievement_rate': ('achieved_value', 'compared_value')
     } -%}
     {%- if name not in metrics -%}
         {{ exceptions.raise_compiler_error('no metric ' ~ name ~ ' in waterwh/metrics.yaml') }}

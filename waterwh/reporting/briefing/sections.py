@@ -317,8 +317,7 @@ def water(w: Writer, end: date, heading_no: int) -> list[Block]:
                any_value(area_name) AS area_name, any_value(period_label) AS period_label,
                any_value(qualifier) AS qualifier,
                sum(actual_value) AS actual_value, sum(target_value) AS target_value,
-               sum(actual_value) / nullif(sum(target_value) FILTER (WHERE actual_value IS NOT NULL), 0)
-                   AS achievement_rate,
+               {metric("achievement_rate").over_rows} AS achievement_rate,
                count(*) FILTER (WHERE target_value IS NOT NULL) AS with_target,
                count(*) FILTER (WHERE CASE WHEN direction = 'lower_better' THEN actual_value <= target_value
                                            ELSE actual_value >= target_value END) AS meeting_target
