@@ -25,7 +25,7 @@ help:
 	@echo "make demo   — set up, generate sample ledgers, run the nightly job, show where to look"
 	@echo "make test   — install test dependencies and run the test suite"
 	@echo "make lint   — ruff"
-	@echo "make serve  — Dagster UI + daemon on localhost:$${WATERWH_DAGSTER_PORT:-3000} (nightly schedule, landing sensor)"
+	@echo "make serve  — Dagster UI + daemon on localhost:$${WATERWH_DAGSTER_PORT:-3000} (nightly schedule, landing sensor), Superset, the 报送 portal on localhost:$${WATERWH_PORTAL_PORT:-8090}"
 	@echo "make docs   — dbt docs generate + serve"
 	@echo "make bench  — benchmarks (not run by CI)"
 	@echo "make bundle — dist/waterwh-offline-*.tar: every wheel and install.sh, for a server with no network"
@@ -88,6 +88,7 @@ demo: setup
 	@echo "  check one ledger    : $(BIN)/waterwh check <file.xlsx>"
 	@echo "  run report (中文)    : $(WATERWH_HOME)/reports/latest-run.md"
 	@echo "  dashboards, Dagster : make serve   (Superset on localhost:$${WATERWH_BI_PORT:-8088}, Dagster on localhost:$${WATERWH_DAGSTER_PORT:-3000})"
+	@echo "  报送 portal          : make serve   (localhost:$${WATERWH_PORTAL_PORT:-8090}; accounts: $(BIN)/waterwh portal users add …, docs/portal.md)"
 
 test: setup bi spark
 	"$(UV)" sync --frozen --group dev --python $(PYTHON)
@@ -115,11 +116,11 @@ serve: setup bi
 	$(BIN)/waterwh bi setup
 	$(BIN)/python -m waterwh.serve
 
-# Screenshots of every dashboard for docs/screenshots/ (the browser test, keeping its pictures).
+# Screenshots of every dashboard and the 报送 portal for docs/screenshots/ (the browser tests, keeping their pictures).
 screenshots: setup bi
 	"$(UV)" sync --frozen --group dev --python $(PYTHON)
 	WATERWH_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
-	  tests/test_bi.py -k every_dashboard_renders
+	  tests/test_bi.py -k every_dashboard_renders tests/test_portal_browser.py
 
 # Benchmarks (not run by CI): ingest speed, nightly runs at every scale, incremental, dashboards.
 # BENCH_ARGS="--scales small,county" for a quicker run; results in docs/benchmarks.md.

@@ -23,8 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ["deploy/install.sh", "deploy/waterwh-dagster-daemon.service", "deploy/waterwh-dagster-webserver.service",
-           "deploy/waterwh-superset.service", "deploy/waterwh.env", "deploy/nginx-waterwh.conf", "deploy/README.md",
-           "docs/operations.md", "docs/settings.md"]
+           "deploy/waterwh-superset.service", "deploy/waterwh-portal.service", "deploy/waterwh.env",
+           "deploy/nginx-waterwh.conf", "deploy/README.md",
+           "docs/operations.md", "docs/settings.md", "docs/portal.md"]
 
 
 def run(argv: list[str], what: str) -> None:

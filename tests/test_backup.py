@@ -52,7 +52,14 @@ def _home(root: Path) -> Settings:
 
 def test_a_home_restored_on_another_server_is_the_same(tmp_path: Path) -> None:
     old = _home(tmp_path / "a")
-    archive = backup(old, tmp_path / "backups")
+    from waterwh.portal import accounts
+    from waterwh.portal.app import portal_db
+    from waterwh.portal.store import connect
+
+    with connect(portal_db(old)) as con:  # the portal's accounts (open: WAL mode, as while it serves)
+        accounts.create_account(con, "qingxi", "qingxi-2026-report", "青溪县水利局", "青溪县", ["investment"])
+        con.commit()  # in the write-ahead log, not yet in the database file
+        archive = backup(old, tmp_path / "backups")
     assert archive.name.startswith("waterwh-backup-") and not list(archive.parent.glob("*.partial"))
     new = Settings(home=tmp_path / "b" / "home")
     manifest = restore(new, archive)
@@ -62,6 +69,9 @@ def test_a_home_restored_on_another_server_is_the_same(tmp_path: Path) -> None:
         assert _digest(new.home / rel) == _digest(old.home / rel), rel
     with sqlite3.connect(new.home / "superset" / "superset.db") as db:
         assert db.execute("SELECT title FROM dashboards").fetchall() == [("投资进展",)]
+    with connect(portal_db(new)) as con:
+        assert accounts.authenticate(con, "qingxi", "qingxi-2026-report", "test") is not None
+    assert (new.home / "portal").stat().st_mode & 0o077 == 0
     assert (new.home / "superset" / "secrets" / "admin_password").stat().st_mode & 0o077 == 0
     assert not (new.home / "staging").exists()  # rebuilt by the next run, not kept
     with duckdb.connect(str(new.published_path), read_only=True) as con:

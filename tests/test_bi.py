@@ -103,6 +103,7 @@ class Served:
     bi_url: str
     dagster_url: str
     passwords: dict[str, str]
+    portal_url: str = ""
 
 
 def _free_port() -> int:
@@ -148,9 +149,10 @@ def served(published: Published, tmp_path_factory: pytest.TempPathFactory) -> It
     districts.parent.mkdir(parents=True, exist_ok=True)
     districts.write_text("districts:\n" + "".join(f"  - {{user: {u}, area: {a}}}\n" for u, a in DISTRICTS.items()),
                          encoding="utf-8")
-    bi_port, dagster_port = _free_port(), _free_port()
+    bi_port, dagster_port, portal_port = _free_port(), _free_port(), _free_port()
     env = {**os.environ, "WATERWH_HOME": str(settings.home), "WATERWH_BI_PORT": str(bi_port),
-           "WATERWH_DAGSTER_PORT": str(dagster_port), "WATERWH_BI_QUERY_TIMEOUT": str(QUERY_TIMEOUT)}
+           "WATERWH_DAGSTER_PORT": str(dagster_port), "WATERWH_PORTAL_PORT": str(portal_port),
+           "WATERWH_BI_QUERY_TIMEOUT": str(QUERY_TIMEOUT)}
     env.pop("WATERWH_BI_ADMIN_PASSWORD", None)
     log = (settings.home / "make-serve.log").open("wb")
     proc = subprocess.Popen(["make", "-s", "serve"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -158,9 +160,11 @@ def served(published: Published, tmp_path_factory: pytest.TempPathFactory) -> It
     try:
         _wait(f"http://127.0.0.1:{bi_port}/health", proc, 420)
         _wait(f"http://127.0.0.1:{dagster_port}/server_info", proc, 240)
+        _wait(f"http://127.0.0.1:{portal_port}/healthz", proc, 60)
         passwords = {u: bi.password(settings, u)[0] for u in bi.USERS}
         passwords |= {u: bi.district_password(settings, u)[0] for u in DISTRICTS}
-        yield Served(settings, f"http://127.0.0.1:{bi_port}", f"http://127.0.0.1:{dagster_port}", passwords)
+        yield Served(settings, f"http://127.0.0.1:{bi_port}", f"http://127.0.0.1:{dagster_port}", passwords,
+                     f"http://127.0.0.1:{portal_port}")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=90)
@@ -326,9 +330,11 @@ def _warehouse_value(settings: Settings, sql: str) -> Decimal:
 # -- tests -----------------------------------------------------------------------------------
 
 
-def test_make_serve_starts_dagster_and_superset(served: Served) -> None:
+def test_make_serve_starts_dagster_superset_and_the_portal(served: Served) -> None:
     with urllib.request.urlopen(served.dagster_url + "/server_info", timeout=5) as resp:
         assert "dagster_webserver_version" in resp.read().decode()
+    with urllib.request.urlopen(served.portal_url + "/login", timeout=5) as resp:
+        assert "台账报送" in resp.read().decode()
     with urllib.request.urlopen(served.bi_url + "/health", timeout=5) as resp:
         assert resp.read().decode().strip() == "OK"
     assert (served.settings.home / "dagster" / "dagster.yaml").exists()

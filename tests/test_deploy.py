@@ -54,7 +54,7 @@ def test_the_environment_file_is_generated_from_the_settings() -> None:
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_the_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     assert {u.name for u in UNITS} == {"waterwh-dagster-webserver.service", "waterwh-dagster-daemon.service",
-                                       "waterwh-superset.service"}
+                                       "waterwh-superset.service", "waterwh-portal.service"}
     rendered = []
     for unit in UNITS:
         (tmp_path / unit.name).write_text(_rendered(unit, tmp_path), encoding="utf-8")

@@ -2,7 +2,8 @@
 
 Kept: the published warehouse versions (and which one is current), the ledgers as districts sent
 them (landing/), the bureau's own specs and district users, Superset's and Dagster's metadata and
-the secrets under $WATERWH_HOME, the run reports and the alert log. Left out: what a run rebuilds
+the secrets under $WATERWH_HOME, the 报送 portal's accounts, submissions and uploaded files, the run
+reports and the alert log. Left out: what a run rebuilds
 (staging/, dbt/ targets) and sample data. Taken under the run lock, so no publish happens halfway;
 SQLite metadata is copied through SQLite's backup API, consistent even while Superset runs; metadata
 in PostgreSQL (WATERWH_DAGSTER_POSTGRES_URL, WATERWH_BI_METADATA_URL) is dumped with pg_dump and
@@ -30,11 +31,14 @@ from waterwh.config import Settings
 from waterwh.ingest.readers import sha256_of
 
 # under $WATERWH_HOME: what cannot be rebuilt
-KEPT = ("warehouse/versions", "landing", "specs", "access", "superset", "dagster", "reports", "notifications.jsonl")
+KEPT = ("warehouse/versions", "landing", "specs", "access", "superset", "dagster", "portal", "reports",
+        "notifications.jsonl")
 SKIPPED_PARTS = {"compute_logs", "__pycache__"}  # Dagster's step logs: large, and in the run reports anyway
 MANIFEST = "manifest.json"
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-PRIVATE = ("superset/secrets", "access", "dagster", "postgresql")  # owner-only after a restore
+PRIVATE = ("superset/secrets", "access", "dagster", "portal", "postgresql")  # owner-only after a restore
+# a SQLite database is copied through SQLite's backup API, which includes what its journal holds
+SQLITE_JOURNALS = ("-wal", "-shm", "-journal")
 
 
 class RestoreError(RuntimeError):
@@ -72,7 +76,8 @@ def _files(home: Path) -> list[Path]:
             out.append(top)
         elif top.is_dir():
             out += [p for p in sorted(top.rglob("*"))
-                    if p.is_file() and not p.is_symlink() and not SKIPPED_PARTS.intersection(p.parts)]
+                    if p.is_file() and not p.is_symlink() and not SKIPPED_PARTS.intersection(p.parts)
+                    and not p.name.endswith(SQLITE_JOURNALS)]
     return out
 
 

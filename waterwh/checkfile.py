@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -26,84 +28,187 @@ def annotated_path(path: Path) -> Path:
     return path.with_name(path.stem + ANNOTATED_SUFFIX)
 
 
-def check_file(path: Path, period: Period | None, console: Console, out: Path | None = None,
-               published: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS,
-               specs: tuple[LedgerSpec, ...] | None = None) -> bool:
-    """`published`: the published warehouse, to say which loaded ledgers this one would supersede;
-    `limits`: the nightly run's (a file it would refuse is refused here, saying why); `specs`: the
-    ledger specs in use (the shipped ones with the bureau's local files)."""
-    if not path.is_file():
-        console.print(f"[red]文件不存在：{escape(str(path))}[/]")
-        return False
+@dataclass
+class SheetCheck:
+    """What one sheet was recognised as, or why it was not read."""
+
+    sheet: str
+    ledger_type: str | None = None
+    ledger_name: str = ""  # 中文
+    scope: str = ""
+    period_start: str = ""
+    period_end: str = ""
+    counts: str = ""  # 共 n 行：有效 …
+    read_as: str = ""
+    columns: list[tuple[str, str, str, str]] = field(default_factory=list)  # header, label, field, unit
+    absent: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    error: str = ""
+    note: str = ""
+
+
+@dataclass
+class Problem:
+    sheet: str
+    cell: str
+    header: str
+    value: str
+    reason: str
+    action: str  # 中文
+    kind: str  # audit.quarantine.action: row_rejected, cell_nulled, …
+
+
+@dataclass
+class FileCheck:
+    """Everything `waterwh check` says about one file; the CLI prints it, the portal renders it."""
+
+    file_name: str
+    sha256: str
+    status: str  # the status the nightly run would record
+    verdict: str  # 中文
+    ok: bool  # nothing to fix: the file can be sent in
+    error: str = ""
+    supersedes: list[str] = field(default_factory=list)
+    sheets: list[SheetCheck] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    annotated: Path | None = None
+    annotated_note: str = ""  # why there is no annotated copy
+    ledger_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (type, scope, period end)
+    rows: int = 0
+
+    @property
+    def blocking(self) -> bool:
+        """The file, or some of its rows, could not be loaded: the clerk must fix it. Cells loaded
+        empty or flagged are warnings the clerk may accept."""
+        return self.status == "failed" or any(p.kind == "row_rejected" for p in self.problems)
+
+
+def inspect_file(path: Path, period: Period | None = None, out: Path | None = None,
+                 published: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS,
+                 specs: tuple[LedgerSpec, ...] | None = None, root: Path | None = None) -> FileCheck:
+    """Read `path` as the nightly run would, into a throwaway database, and say what it found.
+    `published`: the published warehouse, to say which loaded ledgers this one would supersede;
+    `limits`: the nightly run's; `specs`: the ledger specs in use (shipped and local); `root`: the
+    folder the file sits under as it will in the landing tree (its district folders name the area);
+    `out`: where the annotated copy goes when there are problems."""
     con = connect()
-    specs = specs or load_specs()
-    [result] = ingest_paths(con, [path], limits=limits, period=period, roots=[path.parent], specs=specs)
+    try:
+        return _inspect(con, path, period, out, published, limits, specs or load_specs(), root or path.parent)
+    finally:
+        con.close()
+
+
+def _inspect(con: duckdb.DuckDBPyConnection, path: Path, period: Period | None, out: Path | None,
+             published: Path | None, limits: ReadLimits, specs: tuple[LedgerSpec, ...], root: Path) -> FileCheck:
+    [result] = ingest_paths(con, [path], limits=limits, period=period, roots=[root], specs=specs)
     nulled = con.execute("SELECT count(*) FROM audit.quarantine WHERE action = 'cell_nulled'").fetchone()[0]
     verdict = VERDICT_ZH.get(result.status, result.status)
     if result.status == "loaded" and nulled:
         verdict = f"可以入库，但有 {nulled} 个单元格将按空值入库"
-    console.print(f"[bold]{escape(result.file_name)}[/]  sha256 {result.sha256[:12]}…  检查结果：{verdict}")
-    if result.error:
-        console.print(f"[red]✗ {escape(result.error)}[/]")
     failed = result.status == "failed"
+    check = FileCheck(result.file_name, result.sha256, result.status, verdict, ok=False, error=result.error or "")
     if published is not None and published.exists() and not failed:
         from waterwh.ingest.versions import preview
 
-        for note in preview(con, result.load_id, str(published)):
-            console.print(f"[yellow]{escape(note)}[/]")
+        check.supersedes = list(preview(con, result.load_id, str(published)))
     names = {spec.ledger_type: spec.name_zh for spec in specs}
     by_type = {spec.ledger_type: spec for spec in specs}
     labels = {(spec.ledger_type, c.name): c.aliases[0] for spec in specs for c in spec.columns if c.aliases}
     for s in result.sheets:
+        sheet = SheetCheck(s.sheet)
+        check.sheets.append(sheet)
         if s.note and not failed:
-            console.print(f"工作表「{escape(s.sheet)}」: [yellow]{escape(s.note)}[/]")
+            sheet.note = s.note
             continue
         if s.error:
             if s.error not in (result.error or ""):  # (a file's only sheet: said above already)
-                console.print(f"工作表「{escape(s.sheet)}」: [red]{escape(s.error)}[/]")
+                sheet.error = s.error
             continue
-        console.print(
-            f"工作表「{escape(s.sheet)}」：{names.get(s.ledger_type, s.ledger_type)} · 地区 "
-            f"{escape(s.ledger_scope or '未识别')} · 报告期 "
-            f"{s.period.start if s.period else '?'} 至 {s.period.end if s.period else '?'} · "
-            f"共 {s.rows_read} 行：有效 {s.rows_loaded}，隔离 {s.rows_quarantined}，跳过 {s.rows_skipped}"
-            f"（其中合计/小计 {s.rows_subtotal}）"
-        )
+        spec = by_type[s.ledger_type]
+        sheet.ledger_type, sheet.ledger_name = s.ledger_type, names.get(s.ledger_type, s.ledger_type)
+        sheet.scope = s.ledger_scope or "未识别"
+        sheet.period_start = str(s.period.start) if s.period else "?"
+        sheet.period_end = str(s.period.end) if s.period else "?"
+        sheet.counts = (f"共 {s.rows_read} 行：有效 {s.rows_loaded}，隔离 {s.rows_quarantined}，跳过 {s.rows_skipped}"
+                        f"（其中合计/小计 {s.rows_subtotal}）")
+        sheet.read_as = s.read_as or ""
+        sheet.columns = [(header, labels.get((s.ledger_type, name), ""), name, unit or "")
+                         for name, header, unit in s.recognised]
+        read = {name for name, _, _ in s.recognised}
+        # a sheet may leave measures out: they load empty, and the clerk should know
+        sheet.absent = [spec.column(c).aliases[0] for c in spec.evidence
+                        if c not in read and spec.column(c).type == "amount"]
+        sheet.unmapped = list(s.unmapped)
+        check.rows += s.rows_loaded
+        if s.period and (key := (s.ledger_type, s.ledger_scope or "", str(s.period.end))) not in check.ledger_keys:
+            check.ledger_keys.append(key)
+    problems = con.execute(
+        "SELECT sheet, row_number, column_letter, header, raw_value, reason, action FROM audit.quarantine "
+        "ORDER BY sheet, row_number, column_letter"
+    ).fetchall()
+    check.problems = [Problem(sheet, f"{letter or ''}{row}", header or "", raw or "", reason,
+                              ACTION_ZH.get(action, action), action)
+                      for sheet, row, letter, header, raw, reason, action in problems]
+    sheet_errors = {s.sheet: s.error for s in result.sheets if s.error and (failed or not s.note)}
+    if problems or sheet_errors:
+        check.annotated, check.annotated_note = _annotated_copy(
+            path, problems, sheet_errors, out or annotated_path(path), limits)
+    # a cell whose control characters were removed is loaded as it reads: a warning, no error
+    check.ok = result.status in ("loaded", "unchanged") and all(p[6] == "cell_cleaned" for p in problems)
+    return check
+
+
+def check_file(path: Path, period: Period | None, console: Console, out: Path | None = None,
+               published: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS,
+               specs: tuple[LedgerSpec, ...] | None = None) -> bool:
+    """`waterwh check FILE`: print what `inspect_file` found; True when there is nothing to fix."""
+    if not path.is_file():
+        console.print(f"[red]文件不存在：{escape(str(path))}[/]")
+        return False
+    specs = specs or load_specs()
+    check = inspect_file(path, period, out, published, limits, specs)
+    console.print(f"[bold]{escape(check.file_name)}[/]  sha256 {check.sha256[:12]}…  检查结果：{check.verdict}")
+    if check.error:
+        console.print(f"[red]✗ {escape(check.error)}[/]")
+    for note in check.supersedes:
+        console.print(f"[yellow]{escape(note)}[/]")
+    by_type = {spec.ledger_type: spec for spec in specs}
+    for s in check.sheets:
+        if s.note:
+            console.print(f"工作表「{escape(s.sheet)}」: [yellow]{escape(s.note)}[/]")
+            continue
+        if s.error:
+            console.print(f"工作表「{escape(s.sheet)}」: [red]{escape(s.error)}[/]")
+            continue
+        if s.ledger_type is None:
+            continue
+        console.print(f"工作表「{escape(s.sheet)}」：{s.ledger_name} · 地区 {escape(s.scope)} · 报告期 "
+                      f"{s.period_start} 至 {s.period_end} · {s.counts}")
         if s.read_as:
             console.print(f"  {escape(s.read_as)}")
         t = Table(title="识别的列")
         for c in ("表头（原文）", "识别为", "字段", "单位"):
             t.add_column(c)
-        for name, header, unit in s.recognised:
-            t.add_row(escape(header), escape(labels.get((s.ledger_type, name), "")), name, unit or "")
+        for header, label, name, unit in s.columns:
+            t.add_row(escape(header), escape(label), name, unit)
         console.print(t)
-        spec = by_type[s.ledger_type]
-        read = {name for name, _, _ in s.recognised}
-        absent = [spec.column(c).aliases[0] for c in spec.evidence if c not in read and spec.column(c).type == "amount"]
-        if absent:  # a sheet may leave measures out: they load empty, and the clerk should know
-            console.print(f"本表没有这些列（入库为空值）：{escape('、'.join(absent))}")
+        if s.absent:
+            console.print(f"本表没有这些列（入库为空值）：{escape('、'.join(s.absent))}")
         if s.unmapped:
-            _teach(console, spec, s.unmapped, read)
-    problems = con.execute(
-        "SELECT sheet, row_number, column_letter, header, raw_value, reason, action FROM audit.quarantine "
-        "ORDER BY sheet, row_number, column_letter"
-    ).fetchall()
-    if problems:
-        t = Table(title=f"问题（{len(problems)} 处）")
+            _teach(console, by_type[s.ledger_type], s.unmapped, {c[2] for c in s.columns})
+    if check.problems:
+        t = Table(title=f"问题（{len(check.problems)} 处）")
         for c in ("工作表", "单元格", "列", "原值", "问题", "处理"):
             t.add_column(c, overflow="fold")
-        for sheet, row, letter, header, raw, reason, action in problems:
-            t.add_row(*(escape(v) for v in (sheet, f"{letter or ''}{row}", header or "", raw or "", reason,
-                                            ACTION_ZH.get(action, action))))
+        for p in check.problems:
+            t.add_row(*(escape(v) for v in (p.sheet, p.cell, p.header, p.value, p.reason, p.action)))
         console.print(t)
-    sheet_errors = {s.sheet: s.error for s in result.sheets if s.error and (failed or not s.note)}
-    if problems or sheet_errors:
-        _annotated_copy(path, problems, sheet_errors, out or annotated_path(path), limits, console)
-    con.close()
-    # a cell whose control characters were removed is loaded as it reads: a warning, no error
-    ok = result.status in ("loaded", "unchanged") and all(p[6] == "cell_cleaned" for p in problems)
-    console.print("[green]未发现问题，可以报送。[/]" if ok else "[red]发现问题：请按上表更正后重新报送。[/]")
-    return ok
+    if check.annotated:
+        console.print(f"已生成标注副本（问题单元格已着色并加批注）：{escape(str(check.annotated))}")
+    elif check.annotated_note:
+        console.print(f"[yellow]{escape(check.annotated_note)}[/]")
+    console.print("[green]未发现问题，可以报送。[/]" if check.ok else "[red]发现问题：请按上表更正后重新报送。[/]")
+    return check.ok
 
 
 def _teach(console: Console, spec: LedgerSpec, unmapped: list[str], taken: set[str]) -> None:
@@ -122,7 +227,7 @@ def _teach(console: Console, spec: LedgerSpec, unmapped: list[str], taken: set[s
 
 
 def _annotated_copy(path: Path, problems: list[tuple], sheet_errors: dict[str, str], target: Path,
-                    limits: ReadLimits, console: Console) -> None:
+                    limits: ReadLimits) -> tuple[Path | None, str]:
     """The clerk's file with every problem marked, or a note saying why there is none."""
     from waterwh.ingest.annotate import NoCopy, annotate
     from waterwh.ingest.isolation import read_one
@@ -130,8 +235,6 @@ def _annotated_copy(path: Path, problems: list[tuple], sheet_errors: dict[str, s
 
     try:
         sheets = None if path.suffix.lower() in ZIP_EXCEL_SUFFIXES else read_one(path, limits)
-        written = annotate(path, [(p[0], p[1], p[2], p[5], p[6]) for p in problems], sheet_errors, target, sheets)
+        return annotate(path, [(p[0], p[1], p[2], p[5], p[6]) for p in problems], sheet_errors, target, sheets), ""
     except (NoCopy, FileError) as exc:
-        console.print(f"[yellow]{escape(str(exc))}[/]")
-        return
-    console.print(f"已生成标注副本（问题单元格已着色并加批注）：{escape(str(written))}")
+        return None, str(exc)

@@ -350,6 +350,117 @@ def bi_setup(home: HomeOpt = None) -> None:
         raise typer.Exit(1) from exc
 
 
+portal_app = typer.Typer(help="台账报送 portal: accounts and the web server.", no_args_is_help=True)
+app.add_typer(portal_app, name="portal")
+users_app = typer.Typer(help="The 填报单位's accounts (and the bureau's administrators).", no_args_is_help=True)
+portal_app.add_typer(users_app, name="users")
+
+
+def _new_password(generate: bool) -> str:
+    import secrets
+
+    if generate:
+        password = secrets.token_urlsafe(12)
+        console.print(f"初始密码（只显示这一次，请经安全渠道交给该单位）：{password}")
+        return password
+    return typer.prompt("密码（至少 10 个字符）", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def portal_users_add(
+    username: Annotated[str, typer.Argument(help="账号名")],
+    unit: Annotated[str, typer.Option("--unit", help="填报单位名称，如 青溪县水利局")],
+    area: Annotated[str | None, typer.Option("--area", help="地区（其台账的 ledger_scope），如 青溪县")] = None,
+    types: Annotated[str, typer.Option("--types", help="报送的台账类型，逗号分隔，如 investment,funding")] = "",
+    admin: Annotated[bool, typer.Option("--admin", help="局管理员：看报送情况、管理账号")] = False,
+    generate: Annotated[bool, typer.Option("--generate-password", help="生成随机密码并显示一次")] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Create an account (there is no default account or password)."""
+    from waterwh.portal import accounts
+    from waterwh.portal.app import portal_db
+    from waterwh.portal.store import connect
+
+    settings = _settings(home)
+    password = _new_password(generate)
+    try:
+        with connect(portal_db(settings)) as con:
+            made = accounts.create_account(con, username, password, unit, area,
+                                           [t.strip() for t in types.split(",") if t.strip()], is_admin=admin)
+    except accounts.AccountError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from exc
+    console.print(f"已创建账号「{made.username}」：{made.unit_name}"
+                  + ("（局管理员）" if made.is_admin else f"，地区 {made.area}，台账 {'、'.join(made.ledger_types)}"))
+
+
+@users_app.command("list")
+def portal_users_list(home: HomeOpt = None) -> None:
+    from waterwh.portal import accounts
+    from waterwh.portal.app import portal_db
+    from waterwh.portal.store import connect
+
+    with connect(portal_db(_settings(home))) as con:
+        rows = accounts.list_accounts(con)
+    t = Table(title="报送账号")
+    for c in ("账号", "单位", "地区", "台账", "状态"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(r["username"], r["unit_name"], r["area"] or "（局管理员）", r["ledger_types"],
+                  "启用" if r["active"] else "停用")
+    console.print(t)
+
+
+@users_app.command("passwd")
+def portal_users_passwd(username: str, generate: Annotated[bool, typer.Option("--generate-password")] = False,
+                        home: HomeOpt = None) -> None:
+    """Set a new password (the account's sessions end)."""
+    from waterwh.portal import accounts
+    from waterwh.portal.app import portal_db
+    from waterwh.portal.store import connect
+
+    settings = _settings(home)
+    password = _new_password(generate)
+    try:
+        with connect(portal_db(settings)) as con:
+            accounts.set_password(con, username, password)
+    except accounts.AccountError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from exc
+    console.print(f"已为「{username}」设置新密码")
+
+
+@users_app.command("disable")
+def portal_users_disable(username: str, enable: Annotated[bool, typer.Option("--enable")] = False,
+                         home: HomeOpt = None) -> None:
+    """Stop (or with --enable, restore) an account's logins; its submissions stay on record."""
+    from waterwh.portal import accounts
+    from waterwh.portal.app import portal_db
+    from waterwh.portal.store import connect
+
+    try:
+        with connect(portal_db(_settings(home))) as con:
+            accounts.set_active(con, username, enable)
+    except accounts.AccountError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from exc
+    console.print(f"账号「{username}」已{'启用' if enable else '停用'}")
+
+
+@portal_app.command("serve")
+def portal_serve(port: Annotated[int | None, typer.Option("--port")] = None,
+                 host: Annotated[str, typer.Option("--host")] = "127.0.0.1", home: HomeOpt = None) -> None:
+    """Serve the portal (uvicorn) on localhost:$WATERWH_PORTAL_PORT (8090)."""
+    import uvicorn
+
+    from waterwh.config import environment
+    from waterwh.portal.app import create_app
+
+    settings = _settings(home)
+    uvicorn.run(create_app(settings), host=host, port=port or environment().portal_port,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1", log_level="info")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -53,6 +53,7 @@ class Environment(BaseSettings):
     dagster_port: int = Field(3000, ge=1, le=65535, description="Dagster 网页端口（make serve）")
     bi_port: int = Field(8088, ge=1, le=65535, description="Superset 端口（make serve）")
     docs_port: int = Field(8080, ge=1, le=65535, description="dbt 文档端口（make docs）")
+    portal_port: int = Field(8090, ge=1, le=65535, description="台账报送页面端口（make serve）")
     bi_query_timeout: int = Field(60, ge=1, le=3600, description="Superset 单个查询的超时秒数")
     bi_metadata_url: str | None = Field(
         None, description="Superset 元数据库（用户、看板）的 PostgreSQL 地址 postgresql://用户:密码@主机/库；"

@@ -1,4 +1,4 @@
-"""`make serve`: the Dagster UI and daemon, and Superset, on localhost.
+"""`make serve`: the Dagster UI and daemon, Superset and the 台账报送 portal, on localhost.
 
 Each server runs in a process group of its own and is stopped as a group: `dagster dev` leaves
 a code-server child behind when only its own pid is signalled (shared/notes/core-stack.md).
@@ -47,6 +47,12 @@ def superset_service(settings: Settings, port: int) -> Service:
     return Service("superset", bi.gunicorn_argv(settings, port), env, f"http://127.0.0.1:{port}/health")
 
 
+def portal_service(settings: Settings, port: int) -> Service:
+    env = {**os.environ, "WATERWH_HOME": str(settings.home)}
+    argv = [str(Path(sys.executable).with_name("waterwh")), "portal", "serve", "--port", str(port)]
+    return Service("portal", argv, env, f"http://127.0.0.1:{port}/healthz")
+
+
 def is_up(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     env = environment()
     parser.add_argument("--dagster-port", type=int, default=env.dagster_port)
     parser.add_argument("--bi-port", type=int, default=env.bi_port)
+    parser.add_argument("--portal-port", type=int, default=env.portal_port)
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for every server")
     parser.add_argument("--exec", choices=["superset"], dest="become",
                         help="become this server (a systemd unit's command: deploy/waterwh-superset.service)")
@@ -96,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         service = superset_service(settings, args.bi_port)
         os.execve(service.argv[0], service.argv, service.env)  # systemd supervises gunicorn itself
     home.prepare(settings)  # the servers' files (Dagster's runs, logs) under this umask
-    services = [dagster_service(settings, args.dagster_port)]
+    services = [dagster_service(settings, args.dagster_port), portal_service(settings, args.portal_port)]
     from waterwh import bi
 
     if bi.bin_path("gunicorn").exists():
