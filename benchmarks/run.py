@@ -14,7 +14,9 @@ machines vary by up to 2× from day to day, so only numbers measured in the same
   whole process tree, stage by stage;
 - incremental: at the largest scale, 35 months published, then the 36th month arrives: that run
   against a full rebuild of all 36 months;
-- dashboards: p50/p95 of every chart's query through Superset on the largest scale's warehouse.
+- dashboards: p50/p95 of every chart's query through Superset on the largest scale's warehouse;
+- portal: how long a clerk waits for the check page, for the largest ledgers of the county scale
+  (benchmarks/portal_check.py).
 
 Not run by CI: numbers depend on the machine, and the province scale takes a while.
 """
@@ -132,7 +134,7 @@ def incremental(scale: str, full: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", default="small,county,province")
-    ap.add_argument("--skip", default="", help="comma-separated: ingest, nightly, incremental, dashboards")
+    ap.add_argument("--skip", default="", help="comma-separated: ingest, nightly, incremental, dashboards, portal")
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "benchmarks.md")
     ap.add_argument("--update", action="store_true", help="keep the existing results of skipped sections")
     args = ap.parse_args()
@@ -165,6 +167,15 @@ def main() -> None:
             home = Settings.from_env(WORK / f"home-{largest['scale']}")
             results["dashboards"] = {"scale": largest["scale"], "charts": dashboard_latency.measure(home),
                                      "machine": here}
+    if "portal" not in skip:
+        from benchmarks import portal_check
+
+        say("报送 portal: upload to check page, county-scale ledgers")
+        source, _ = samples("county")
+        published = WORK / "home-county"
+        if not (published / "warehouse" / "waterwh.duckdb").exists():
+            nightly("county")
+        results["portal"] = {**portal_check.measure(source, Settings.from_env(published)), "machine": here}
     if args.update and args.out.with_suffix(".json").exists():
         before = json.loads(args.out.with_suffix(".json").read_text(encoding="utf-8"))
 

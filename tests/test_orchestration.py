@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import dagster as dg
 import duckdb
 import pytest
 
 from tests.conftest import Published, let_in_a_row_ingest_now_refuses
+from tests.webhook import robot
 from tests.workbooks import investment_rows, write_xlsx
 from waterwh.config import Settings
 
@@ -75,29 +72,11 @@ def test_dagster_materialisation_publishes_the_same_marts_as_waterwh_run(
     assert n == 1
 
 
-class _Sink(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append(json.loads(body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict]]:
     """A local webhook receiving notifications, as a 企业微信/钉钉 robot would."""
-    _Sink.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Sink)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("WATERWH_NOTIFY_WEBHOOK", f"http://127.0.0.1:{server.server_port}/hook")
-    monkeypatch.setenv("WATERWH_NOTIFY_WEBHOOK_KIND", "wecom")
-    yield _Sink.received
-    server.shutdown()
+    with robot(monkeypatch) as received:
+        yield received
 
 
 def _notify_like_the_daemon(settings: Settings, result: dg.ExecuteInProcessResult) -> None:

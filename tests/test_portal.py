@@ -5,17 +5,14 @@ real browser is tests/test_portal_browser.py."""
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
+from tests.webhook import robot
 from tests.workbooks import investment_rows, write_xlsx
 from waterwh.config import Settings
 from waterwh.portal import accounts
@@ -123,13 +120,13 @@ def test_one_district_never_sees_anothers_submissions_or_files(settings: Setting
 
 def test_the_bureau_sees_who_is_missing_and_reminds_them(settings: Settings, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    received = _webhook(monkeypatch)
-    s = Settings.from_env(settings.home)  # with the webhook configured
-    c, csrf = logged_in(s, "bureau")
-    page = c.get("/admin/status").text
-    assert "报送情况" in page and "未报送" in page and "青溪县水利局" in page
-    r = c.post("/admin/remind", data={"csrf": csrf})
-    assert r.status_code == 200 and "已发送提醒" in r.text
+    with robot(monkeypatch) as received:
+        s = Settings.from_env(settings.home)  # with the webhook configured
+        c, csrf = logged_in(s, "bureau")
+        page = c.get("/admin/status").text
+        assert "报送情况" in page and "未报送" in page and "青溪县水利局" in page
+        r = c.post("/admin/remind", data={"csrf": csrf})
+        assert r.status_code == 200 and "已发送提醒" in r.text
     [message] = received
     assert "台账报送提醒" in message["markdown"]["content"] and "青溪县" in message["markdown"]["content"]
     assert "remind" in c.get("/admin/log").text
@@ -257,25 +254,3 @@ def test_accounts_from_the_command_line(tmp_path: Path) -> None:
     assert runner.invoke(app, ["portal", "users", "disable", "qingxi", "--home", home]).exit_code == 0
     assert c.get("/", follow_redirects=False).status_code == 303  # its session ended
     assert "停用" in runner.invoke(app, ["portal", "users", "list", "--home", home]).output
-
-
-class _Sink(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict]] = []
-
-    def do_POST(self) -> None:
-        type(self).received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
-def _webhook(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    _Sink.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Sink)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("WATERWH_NOTIFY_WEBHOOK", f"http://127.0.0.1:{server.server_port}/hook")
-    monkeypatch.setenv("WATERWH_NOTIFY_WEBHOOK_KIND", "wecom")
-    return _Sink.received
-

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated
@@ -366,6 +369,21 @@ def _new_password(generate: bool) -> str:
     return typer.prompt("密码（至少 10 个字符）", hide_input=True, confirmation_prompt=True)
 
 
+@contextmanager
+def _portal_records(home: Path | None) -> Iterator[sqlite3.Connection]:
+    """The portal's records, committed when the block ends; an AccountError said in Chinese, exit 1."""
+    from waterwh.portal.accounts import AccountError
+    from waterwh.portal.app import portal_db
+    from waterwh.portal.store import connect
+
+    try:
+        with connect(portal_db(_settings(home))) as con:
+            yield con
+    except AccountError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from exc
+
+
 @users_app.command("add")
 def portal_users_add(
     username: Annotated[str, typer.Argument(help="账号名")],
@@ -378,18 +396,11 @@ def portal_users_add(
 ) -> None:
     """Create an account (there is no default account or password)."""
     from waterwh.portal import accounts
-    from waterwh.portal.app import portal_db
-    from waterwh.portal.store import connect
 
-    settings = _settings(home)
     password = _new_password(generate)
-    try:
-        with connect(portal_db(settings)) as con:
-            made = accounts.create_account(con, username, password, unit, area,
-                                           [t.strip() for t in types.split(",") if t.strip()], is_admin=admin)
-    except accounts.AccountError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from exc
+    with _portal_records(home) as con:
+        made = accounts.create_account(con, username, password, unit, area,
+                                       [t.strip() for t in types.split(",") if t.strip()], is_admin=admin)
     console.print(f"已创建账号「{made.username}」：{made.unit_name}"
                   + ("（局管理员）" if made.is_admin else f"，地区 {made.area}，台账 {'、'.join(made.ledger_types)}"))
 
@@ -397,10 +408,8 @@ def portal_users_add(
 @users_app.command("list")
 def portal_users_list(home: HomeOpt = None) -> None:
     from waterwh.portal import accounts
-    from waterwh.portal.app import portal_db
-    from waterwh.portal.store import connect
 
-    with connect(portal_db(_settings(home))) as con:
+    with _portal_records(home) as con:
         rows = accounts.list_accounts(con)
     t = Table(title="报送账号")
     for c in ("账号", "单位", "地区", "台账", "状态"):
@@ -416,17 +425,10 @@ def portal_users_passwd(username: str, generate: Annotated[bool, typer.Option("-
                         home: HomeOpt = None) -> None:
     """Set a new password (the account's sessions end)."""
     from waterwh.portal import accounts
-    from waterwh.portal.app import portal_db
-    from waterwh.portal.store import connect
 
-    settings = _settings(home)
     password = _new_password(generate)
-    try:
-        with connect(portal_db(settings)) as con:
-            accounts.set_password(con, username, password)
-    except accounts.AccountError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from exc
+    with _portal_records(home) as con:
+        accounts.set_password(con, username, password)
     console.print(f"已为「{username}」设置新密码")
 
 
@@ -435,15 +437,9 @@ def portal_users_disable(username: str, enable: Annotated[bool, typer.Option("--
                          home: HomeOpt = None) -> None:
     """Stop (or with --enable, restore) an account's logins; its submissions stay on record."""
     from waterwh.portal import accounts
-    from waterwh.portal.app import portal_db
-    from waterwh.portal.store import connect
 
-    try:
-        with connect(portal_db(_settings(home))) as con:
-            accounts.set_active(con, username, enable)
-    except accounts.AccountError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from exc
+    with _portal_records(home) as con:
+        accounts.set_active(con, username, enable)
     console.print(f"账号「{username}」已{'启用' if enable else '停用'}")
 
 

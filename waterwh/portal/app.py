@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -181,21 +182,24 @@ async def upload(request: Request) -> Response:
     if not files:
         return RedirectResponse("/?error=nofile", status_code=303)
     ids, refused = [], []
-    with connect(portal.db) as con, tempfile.TemporaryDirectory(dir=portal.db.parent) as tmp:
+    with tempfile.TemporaryDirectory(dir=portal.db.parent) as tmp:
         for i, f in enumerate(files):
             data = Path(tmp) / f"upload-{i}"
             with data.open("wb") as out:
                 while chunk := await f.read(1 << 20):
                     out.write(chunk)
-            try:
-                receipt = submissions.receive(con, portal.settings, account, f.filename or "", data)
+            try:  # the check reads the workbook for seconds: off the event loop, other pages keep answering
+                receipt = await run_in_threadpool(submissions.receive, portal.db, portal.settings, account,
+                                                  f.filename or "", data)
             except submissions.UploadRefused as exc:
                 refused.append(str(exc))
-                portal.log(con, request, account, "upload_refused", str(exc))
+                with connect(portal.db) as con:
+                    portal.log(con, request, account, "upload_refused", str(exc))
                 continue
             ids.append(receipt.id)
-            portal.log(con, request, account, "upload",
-                       f"{receipt.no} {f.filename} → {submissions.STATUS_ZH[receipt.status]}")
+            with connect(portal.db) as con:
+                portal.log(con, request, account, "upload",
+                           f"{receipt.no} {f.filename} → {submissions.STATUS_ZH[receipt.status]}")
     if refused and not ids:
         return portal.render(request, "refused.html", status_code=400, refused=refused)
     if len(ids) == 1 and not refused:
@@ -206,7 +210,7 @@ async def upload(request: Request) -> Response:
 def _own(con: sqlite3.Connection, account: Account, submission_id: int) -> sqlite3.Row:
     """The submission, if this account may see it (its unit's, or any for the bureau): else 404, so
     that another district's numbers do not even tell whether they exist."""
-    row = con.execute("SELECT s.*, a.unit_name, a.area FROM submissions AS s JOIN accounts AS a "
+    row = con.execute("SELECT s.*, a.unit_name, a.area, a.username FROM submissions AS s JOIN accounts AS a "
                       "ON a.id = s.account_id WHERE s.id = ?", [submission_id]).fetchone()
     if row is None or not (account.is_admin or row["account_id"] == account.id):
         raise HTTPException(404, "没有这份报送")

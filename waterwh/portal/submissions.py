@@ -20,7 +20,7 @@ from waterwh.checkfile import FileCheck, inspect_file
 from waterwh.config import Settings
 from waterwh.ingest.readers import SUPPORTED_SUFFIXES, ZIP_EXCEL_SUFFIXES
 from waterwh.portal.accounts import Account
-from waterwh.portal.store import receipt_no
+from waterwh.portal.store import connect, receipt_no
 
 # The first bytes each kind of file starts with: a file whose bytes do not match its name is refused
 # before any parser sees it.
@@ -28,8 +28,8 @@ ZIP = b"PK\x03\x04"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (BIFF in an OLE compound file)
 MAGIC = {".xlsx": (ZIP,), ".xlsm": (ZIP,), ".xlsb": (ZIP,), ".ods": (ZIP,), ".xls": (OLE,)}
 
-STATUS_ZH = {"rejected": "退回（未转入）", "awaiting_confirmation": "待确认", "forwarded": "已报送",
-             "superseded": "已被新版本替代"}
+STATUS_ZH = {"checking": "检查中", "rejected": "退回（未转入）", "awaiting_confirmation": "待确认",
+             "forwarded": "已报送", "superseded": "已被新版本替代"}
 
 
 class UploadRefused(ValueError):
@@ -83,21 +83,22 @@ class Receipt:
     portal_problems: list[str]
 
 
-def receive(con: sqlite3.Connection, settings: Settings, account: Account, original_name: str,
-            data_path: Path, confirm_warnings: bool = False) -> Receipt:
+def receive(db: Path, settings: Settings, account: Account, original_name: str, data_path: Path,
+            confirm_warnings: bool = False) -> Receipt:
     """Store the upload (generated name, outside anything served), check it as the nightly run would
-    read it from the district's folder, and forward it when nothing blocks it."""
+    read it from the district's folder, and forward it when nothing blocks it. The check (seconds)
+    runs between two short transactions, so one clerk's large file never holds up another's."""
     name = safe_name(original_name)
     with data_path.open("rb") as f:
         head = f.read(8)
     size = data_path.stat().st_size
     refuse_before_parsing(name, head, size, settings)
     sha = hashlib.sha256(data_path.read_bytes()).hexdigest()
-    cur = con.execute(
-        "INSERT INTO submissions (account_id, original_name, file_name, stored_path, sha256, size_bytes, "
-        "uploaded_at, status, verdict, check_json) VALUES (?, ?, ?, '', ?, ?, ?, 'rejected', '', '{}')",
-        [account.id, original_name, name, sha, size, _now(settings)])
-    sid = int(cur.lastrowid or 0)
+    with connect(db) as con:
+        sid = int(con.execute(
+            "INSERT INTO submissions (account_id, original_name, file_name, stored_path, sha256, size_bytes, "
+            "uploaded_at, status, verdict, check_json) VALUES (?, ?, ?, '', ?, ?, ?, 'checking', '', '{}')",
+            [account.id, original_name, name, sha, size, _now(settings)]).lastrowid or 0)
     base = portal_dir(settings)
     stored = base / "uploads" / f"{receipt_no(sid)}{Path(name).suffix}"
     stored.parent.mkdir(parents=True, exist_ok=True)
@@ -107,12 +108,15 @@ def receive(con: sqlite3.Connection, settings: Settings, account: Account, origi
     checked = check_root / (account.area or "") / name
     checked.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(stored, checked)
-    annotated = base / "annotated" / f"{receipt_no(sid)}-标注{'.xlsx' if Path(name).suffix != '.xlsm' else '.xlsm'}"
-    annotated.parent.mkdir(parents=True, exist_ok=True)
     specs, _ = settings.specs()
-    check = inspect_file(checked, published=settings.published_path, limits=settings.read_limits,
-                         specs=specs, root=check_root, out=annotated)
-    shutil.rmtree(check_root, ignore_errors=True)
+    try:
+        check = inspect_file(checked, published=settings.published_path, limits=settings.read_limits,
+                             specs=specs, root=check_root, out=base / "annotated" / f"{receipt_no(sid)}.xlsx")
+    except Exception as exc:  # a fault of ours, not the clerk's: on record, and said, never a lost upload
+        check = FileCheck(name, sha, "failed", "检查时出错，请将报送编号告知局管理员", ok=False,
+                          error=f"{type(exc).__name__}: {str(exc)[:300]}")
+    finally:
+        shutil.rmtree(check_root, ignore_errors=True)
     problems = _outside_duty(account, check)
     if problems or check.blocking:
         status = "rejected"
@@ -120,12 +124,13 @@ def receive(con: sqlite3.Connection, settings: Settings, account: Account, origi
         status = "forwarded"
     else:
         status = "awaiting_confirmation"
-    con.execute("UPDATE submissions SET stored_path = ?, status = ?, verdict = ?, check_json = ?, "
-                "annotated_path = ?, ledger_keys = ? WHERE id = ?",
-                [str(stored), status, check.verdict, json.dumps(_as_json(check, problems), ensure_ascii=False),
-                 str(check.annotated) if check.annotated else None, json.dumps(check.ledger_keys), sid])
-    if status == "forwarded":
-        forward(con, settings, sid)
+    with connect(db) as con:
+        con.execute("UPDATE submissions SET stored_path = ?, status = ?, verdict = ?, check_json = ?, "
+                    "annotated_path = ?, ledger_keys = ? WHERE id = ?",
+                    [str(stored), status, check.verdict, json.dumps(_as_json(check, problems), ensure_ascii=False),
+                     str(check.annotated) if check.annotated else None, json.dumps(check.ledger_keys), sid])
+        if status == "forwarded":
+            forward(con, settings, sid)
     return Receipt(sid, receipt_no(sid), status, check, problems)
 
 
