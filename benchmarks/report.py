@@ -182,12 +182,25 @@ def write_report(results: dict, out: Path) -> None:
                             _ok(worst < TARGETS["chart_p95_ms"])]])]
     portal = results.get("portal")
     if portal:
-        lines += ["## 报送 portal: upload to the check page (county-scale ledgers)", "", *_measured(portal, m),
-                  f"The {portal['files']} largest generated ledgers of the county scale (the largest "
-                  f"{portal['largest_kb']:,} KB), each uploaded once through the app by its district's account "
-                  "after the county warehouse is published: reading the upload, storing it, the same check as "
-                  "`waterwh check`, the annotated copy and forwarding (benchmarks/portal_check.py).", "",
-                  *_table(["files", "median s", "p95 s", "max s", "target (p95)", ""],
-                          [[portal["files"], portal["median_s"], portal["p95_s"], portal["max_s"],
-                            f"< {TARGETS['portal_p95_s']} s", _ok(portal["p95_s"] < TARGETS["portal_p95_s"])]])]
+        big = portal["large"]
+        slowest = max(portal["p95_s"], big["clean_seconds"], big["with_problems_seconds"])
+        lines += ["## 报送 portal: upload to the check page", "", *_measured(portal, m),
+                  "Served by uvicorn as `waterwh portal serve` does, after the county warehouse is published; "
+                  "an HTTP client logs in as each district's account and uploads. Timed: POST /upload until the "
+                  "check page has arrived (reading the upload, storing it, the same check as `waterwh check`, "
+                  "forwarding). The annotated copy is written after the page is answered "
+                  "(benchmarks/portal_check.py).", "",
+                  *_table(["upload", "files", "median s", "p95 s", "max s"],
+                          [[f"the county scale's largest ledgers (up to {portal['largest_kb']:,} KB)",
+                            portal["files"], portal["median_s"], portal["p95_s"], portal["max_s"]],
+                           [f"{big['rows']:,}-row ledger ({big['size_mb']} MB), clean", 1, big["clean_seconds"],
+                            "", ""],
+                           [f"{big['rows']:,}-row ledger, 1 row in 100 rejected", 1, big["with_problems_seconds"],
+                            "", ""]]),
+                  f"Writing the annotated copy of the {big['rows']:,}-row ledger with its 1,000 problems (openpyxl) "
+                  f"takes {big['annotated_copy_seconds']} s: after the page, so the clerk reads the problems at "
+                  "once; a download before it is ready writes its own.", "",
+                  *_table(["target", "measured (slowest page)", "target", ""],
+                          [["check page", f"{slowest} s", f"< {TARGETS['portal_p95_s']} s",
+                            _ok(slowest < TARGETS["portal_p95_s"])]])]
     out.write_text("\n".join(lines), encoding="utf-8")

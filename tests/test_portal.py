@@ -254,3 +254,36 @@ def test_accounts_from_the_command_line(tmp_path: Path) -> None:
     assert runner.invoke(app, ["portal", "users", "disable", "qingxi", "--home", home]).exit_code == 0
     assert c.get("/", follow_redirects=False).status_code == 303  # its session ended
     assert "停用" in runner.invoke(app, ["portal", "users", "list", "--home", home]).output
+
+
+def test_a_clerk_replaces_the_handed_over_password(settings: Settings) -> None:
+    c, csrf = logged_in(settings, "qingxi")
+    elsewhere, _ = logged_in(settings, "qingxi")  # the same account on another device
+    wrong = c.post("/password", data={"csrf": csrf, "current": "not it at all", "new": "a" * 12, "again": "a" * 12})
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.text
+    short = c.post("/password", data={"csrf": csrf, "current": PASSWORD, "new": "short", "again": "short"})
+    assert short.status_code == 400 and "至少 10 个字符" in short.text
+    new = "only-qingxi-knows-this"
+    r = c.post("/password", data={"csrf": csrf, "current": PASSWORD, "new": new, "again": new})
+    assert r.status_code == 200 and "密码已修改" in r.text  # and this device stays logged in
+    assert elsewhere.get("/", follow_redirects=False).status_code == 303
+    fresh = client(settings)
+    token = csrf_of(fresh.get("/login").text)
+    assert fresh.post("/login", data={"csrf": token, "username": "qingxi", "password": PASSWORD}).status_code == 401
+    token = csrf_of(fresh.get("/login").text)
+    assert fresh.post("/login", data={"csrf": token, "username": "qingxi", "password": new}).status_code == 200
+
+
+def test_the_bureau_disables_an_account_from_its_page(settings: Settings) -> None:
+    clerk, _ = logged_in(settings, "shimen")
+    bureau, csrf = logged_in(settings, "bureau")
+    r = bureau.post("/admin/accounts/shimen/active", data={"csrf": csrf, "active": "0"})
+    assert r.status_code == 200 and "停用" in r.text
+    assert clerk.get("/", follow_redirects=False).status_code == 303
+    assert bureau.post("/admin/accounts/bureau/active", data={"csrf": csrf, "active": "0"}).status_code == 400
+    assert "account_disabled" in bureau.get("/admin/log").text
+    r = bureau.post("/admin/accounts", data={"csrf": csrf, "username": "longtan", "password": PASSWORD,
+                                              "unit_name": "龙潭乡水利站", "area": "龙潭乡",
+                                              "ledger_types": ["patrol"]})
+    assert "已创建账号「longtan」" in r.text
+    logged_in(settings, "longtan")  # asserts the new account can log in

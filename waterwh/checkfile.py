@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,8 +74,15 @@ class FileCheck:
     problems: list[Problem] = field(default_factory=list)
     annotated: Path | None = None
     annotated_note: str = ""  # why there is no annotated copy
+    # what the annotated copy marks: (sheet, row, column letter, reason, action) and sheets' errors
+    marks: list[tuple[str, int, str | None, str, str]] = field(default_factory=list)
+    sheet_errors: dict[str, str] = field(default_factory=dict)
     ledger_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (type, scope, period end)
     rows: int = 0
+
+    @property
+    def needs_annotation(self) -> bool:
+        return bool(self.marks or self.sheet_errors)
 
     @property
     def blocking(self) -> bool:
@@ -85,21 +93,26 @@ class FileCheck:
 
 def inspect_file(path: Path, period: Period | None = None, out: Path | None = None,
                  published: Path | None = None, limits: ReadLimits = DEFAULT_LIMITS,
-                 specs: tuple[LedgerSpec, ...] | None = None, root: Path | None = None) -> FileCheck:
+                 specs: tuple[LedgerSpec, ...] | None = None, root: Path | None = None,
+                 annotate: bool = True) -> FileCheck:
     """Read `path` as the nightly run would, into a throwaway database, and say what it found.
     `published`: the published warehouse, to say which loaded ledgers this one would supersede;
     `limits`: the nightly run's; `specs`: the ledger specs in use (shipped and local); `root`: the
     folder the file sits under as it will in the landing tree (its district folders name the area);
-    `out`: where the annotated copy goes when there are problems."""
+    `out`: where the annotated copy goes when there are problems; `annotate=False` leaves it to a
+    later `write_annotated` (openpyxl is slow on a large workbook: docs/benchmarks.md)."""
     con = connect()
     try:
-        return _inspect(con, path, period, out, published, limits, specs or load_specs(), root or path.parent)
+        check = _inspect(con, path, period, published, limits, specs or load_specs(), root or path.parent)
     finally:
         con.close()
+    if annotate and check.needs_annotation:
+        write_annotated(path, check, out or annotated_path(path), limits)
+    return check
 
 
-def _inspect(con: duckdb.DuckDBPyConnection, path: Path, period: Period | None, out: Path | None,
-             published: Path | None, limits: ReadLimits, specs: tuple[LedgerSpec, ...], root: Path) -> FileCheck:
+def _inspect(con: duckdb.DuckDBPyConnection, path: Path, period: Period | None, published: Path | None,
+             limits: ReadLimits, specs: tuple[LedgerSpec, ...], root: Path) -> FileCheck:
     [result] = ingest_paths(con, [path], limits=limits, period=period, roots=[root], specs=specs)
     nulled = con.execute("SELECT count(*) FROM audit.quarantine WHERE action = 'cell_nulled'").fetchone()[0]
     verdict = VERDICT_ZH.get(result.status, result.status)
@@ -149,10 +162,8 @@ def _inspect(con: duckdb.DuckDBPyConnection, path: Path, period: Period | None, 
     check.problems = [Problem(sheet, f"{letter or ''}{row}", header or "", raw or "", reason,
                               ACTION_ZH.get(action, action), action)
                       for sheet, row, letter, header, raw, reason, action in problems]
-    sheet_errors = {s.sheet: s.error for s in result.sheets if s.error and (failed or not s.note)}
-    if problems or sheet_errors:
-        check.annotated, check.annotated_note = _annotated_copy(
-            path, problems, sheet_errors, out or annotated_path(path), limits)
+    check.marks = [(p[0], p[1], p[2], p[5], p[6]) for p in problems]
+    check.sheet_errors = {s.sheet: s.error for s in result.sheets if s.error and (failed or not s.note)}
     # a cell whose control characters were removed is loaded as it reads: a warning, no error
     check.ok = result.status in ("loaded", "unchanged") and all(p[6] == "cell_cleaned" for p in problems)
     return check
@@ -226,15 +237,20 @@ def _teach(console: Console, spec: LedgerSpec, unmapped: list[str], taken: set[s
         console.print(guess.yaml(spec), markup=False, highlight=False)
 
 
-def _annotated_copy(path: Path, problems: list[tuple], sheet_errors: dict[str, str], target: Path,
-                    limits: ReadLimits) -> tuple[Path | None, str]:
-    """The clerk's file with every problem marked, or a note saying why there is none."""
+def write_annotated(path: Path, check: FileCheck, target: Path, limits: ReadLimits = DEFAULT_LIMITS) -> FileCheck:
+    """The clerk's file with every problem of `check` marked, written to `target` (whole or not at
+    all); or, in `check.annotated_note`, why there is none."""
     from waterwh.ingest.annotate import NoCopy, annotate
     from waterwh.ingest.isolation import read_one
     from waterwh.ingest.readers import ZIP_EXCEL_SUFFIXES, FileError
 
+    partial = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.part{target.suffix}")  # one per writer
     try:
         sheets = None if path.suffix.lower() in ZIP_EXCEL_SUFFIXES else read_one(path, limits)
-        return annotate(path, [(p[0], p[1], p[2], p[5], p[6]) for p in problems], sheet_errors, target, sheets), ""
+        annotate(path, [tuple(m) for m in check.marks], check.sheet_errors, partial, sheets)  # type: ignore[misc]
+        partial.replace(target)
+        check.annotated = target
     except (NoCopy, FileError) as exc:
-        return None, str(exc)
+        partial.unlink(missing_ok=True)
+        check.annotated_note = str(exc)
+    return check

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -200,11 +201,17 @@ async def upload(request: Request) -> Response:
             with connect(portal.db) as con:
                 portal.log(con, request, account, "upload",
                            f"{receipt.no} {f.filename} → {submissions.STATUS_ZH[receipt.status]}")
+    # the annotated copies are written once the page is answered (a download before then writes its own)
+    annotate = BackgroundTasks()
+    for sid in ids:
+        annotate.add_task(submissions.annotated_copy, portal.db, portal.settings, sid)
     if refused and not ids:
         return portal.render(request, "refused.html", status_code=400, refused=refused)
     if len(ids) == 1 and not refused:
-        return RedirectResponse(f"/submissions/{ids[0]}", status_code=303)
-    return portal.render(request, "refused.html", refused=refused, ids=ids, no=receipt_no)
+        return RedirectResponse(f"/submissions/{ids[0]}", status_code=303, background=annotate)
+    response = portal.render(request, "refused.html", refused=refused, ids=ids, no=receipt_no)
+    response.background = annotate
+    return response
 
 
 def _own(con: sqlite3.Connection, account: Account, submission_id: int) -> sqlite3.Row:
@@ -250,8 +257,11 @@ async def download(request: Request) -> Response:
         row = _own(con, request.state.account, sid)
         portal.log(con, request, request.state.account, f"download_{kind}", receipt_no(sid))
     stem = Path(row["file_name"]).stem
-    if kind == "annotated" and row["annotated_path"]:
-        return FileResponse(row["annotated_path"], filename=f"{stem}.检查标注.xlsx")
+    if kind == "annotated":
+        copy, why = await run_in_threadpool(submissions.annotated_copy, portal.db, portal.settings, sid)
+        if copy is None:
+            raise HTTPException(404, why)
+        return FileResponse(copy, filename=f"{stem}.检查标注.xlsx")
     if kind == "original":
         return FileResponse(row["stored_path"], filename=row["file_name"])
     raise HTTPException(404, "没有这个文件")
@@ -305,6 +315,51 @@ async def accounts_page(request: Request) -> Response:
                 error = str(exc)
         rows = accounts.list_accounts(con)
     return portal.render(request, "accounts.html", rows=rows, error=error, created=created)
+
+
+@login_required()
+async def password_page(request: Request) -> Response:
+    """A clerk replaces the password the bureau handed over; every other session of the account ends."""
+    portal: Portal = request.app.state.portal
+    account: Account = request.state.account
+    if request.method == "GET":
+        return portal.render(request, "password.html")
+    form = await request.form(max_files=0, max_fields=10)
+    new, again = str(form.get("new", "")), str(form.get("again", ""))
+    with connect(portal.db) as con:
+        if accounts.login_refused(con, account.username, _client(request)):
+            return portal.render(request, "password.html", status_code=429, error="密码错误次数过多，请 15 分钟后再试")
+        if accounts.authenticate(con, account.username, str(form.get("current", "")), _client(request)) is None:
+            portal.log(con, request, account, "password_failed")
+            return portal.render(request, "password.html", status_code=400, error="当前密码不正确")
+        if new != again:
+            return portal.render(request, "password.html", status_code=400, error="两次输入的新密码不一致")
+        try:
+            accounts.set_password(con, account.username, new)
+        except AccountError as exc:
+            return portal.render(request, "password.html", status_code=400, error=str(exc))
+        token = accounts.start_session(con, account)
+        portal.log(con, request, account, "password_changed")
+    response = RedirectResponse("/?password=changed", status_code=303)
+    portal.set_cookie(request, response, SESSION_COOKIE, token, accounts.SESSION_HOURS * 3600)
+    return response
+
+
+@login_required(admin=True)
+async def account_active(request: Request) -> Response:
+    portal: Portal = request.app.state.portal
+    username = request.path_params["username"]
+    form = await request.form(max_files=0, max_fields=10)
+    active = form.get("active") == "1"
+    if username == request.state.account.username:
+        raise HTTPException(400, "不能停用自己的账号")
+    with connect(portal.db) as con:
+        try:
+            accounts.set_active(con, username, active)
+        except AccountError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        portal.log(con, request, request.state.account, "account_enabled" if active else "account_disabled", username)
+    return RedirectResponse("/admin/accounts", status_code=303)
 
 
 @login_required(admin=True)
@@ -362,7 +417,9 @@ def create_app(settings: Settings) -> Starlette:
         Route("/submissions/{sid:int}/{kind:str}", download),
         Route("/admin/status", status_matrix),
         Route("/admin/remind", remind, methods=["POST"]),
+        Route("/password", password_page, methods=["GET", "POST"]),
         Route("/admin/accounts", accounts_page, methods=["GET", "POST"]),
+        Route("/admin/accounts/{username:str}/active", account_active, methods=["POST"]),
         Route("/admin/log", audit_page),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

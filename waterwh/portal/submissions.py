@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from waterwh.checkfile import FileCheck, inspect_file
+from waterwh.checkfile import FileCheck, inspect_file, write_annotated
 from waterwh.config import Settings
 from waterwh.ingest.readers import SUPPORTED_SUFFIXES, ZIP_EXCEL_SUFFIXES
 from waterwh.portal.accounts import Account
@@ -110,8 +110,10 @@ def receive(db: Path, settings: Settings, account: Account, original_name: str, 
     shutil.copyfile(stored, checked)
     specs, _ = settings.specs()
     try:
+        # the annotated copy is written after the page is answered (annotated_copy): the clerk reads the
+        # problems at once, and a large workbook's copy follows
         check = inspect_file(checked, published=settings.published_path, limits=settings.read_limits,
-                             specs=specs, root=check_root, out=base / "annotated" / f"{receipt_no(sid)}.xlsx")
+                             specs=specs, root=check_root, annotate=False)
     except Exception as exc:  # a fault of ours, not the clerk's: on record, and said, never a lost upload
         check = FileCheck(name, sha, "failed", "检查时出错，请将报送编号告知局管理员", ok=False,
                           error=f"{type(exc).__name__}: {str(exc)[:300]}")
@@ -126,12 +128,36 @@ def receive(db: Path, settings: Settings, account: Account, original_name: str, 
         status = "awaiting_confirmation"
     with connect(db) as con:
         con.execute("UPDATE submissions SET stored_path = ?, status = ?, verdict = ?, check_json = ?, "
-                    "annotated_path = ?, ledger_keys = ? WHERE id = ?",
+                    "ledger_keys = ? WHERE id = ?",
                     [str(stored), status, check.verdict, json.dumps(_as_json(check, problems), ensure_ascii=False),
-                     str(check.annotated) if check.annotated else None, json.dumps(check.ledger_keys), sid])
+                     json.dumps(check.ledger_keys), sid])
         if status == "forwarded":
             forward(con, settings, sid)
     return Receipt(sid, receipt_no(sid), status, check, problems)
+
+
+def annotated_copy(db: Path, settings: Settings, submission_id: int) -> tuple[Path | None, str]:
+    """The submission's file with its problems marked, written once (after the check page is
+    answered, or when first asked for); else None and why there is none."""
+    with connect(db) as con:
+        row = con.execute("SELECT stored_path, annotated_path, check_json FROM submissions WHERE id = ?",
+                          [submission_id]).fetchone()
+    if row is None:
+        return None, "没有这份报送"
+    if row["annotated_path"] and Path(row["annotated_path"]).exists():
+        return Path(row["annotated_path"]), ""
+    data = json.loads(row["check_json"])
+    if not (data.get("marks") or data.get("sheet_errors")):
+        return None, "此文件没有问题，无需标注副本"
+    check = FileCheck(data["file_name"], data["sha256"], data["status"], data["verdict"], data["ok"],
+                      marks=data.get("marks") or [], sheet_errors=data.get("sheet_errors") or {})
+    target = portal_dir(settings) / "annotated" / f"{receipt_no(submission_id)}.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_annotated(Path(row["stored_path"]), check, target, settings.read_limits)
+    with connect(db) as con:
+        con.execute("UPDATE submissions SET annotated_path = ? WHERE id = ?",
+                    [str(check.annotated) if check.annotated else None, submission_id])
+    return check.annotated, check.annotated_note
 
 
 def _outside_duty(account: Account, check: FileCheck) -> list[str]:
