@@ -57,8 +57,9 @@ def upload(c: TestClient, csrf: str, *files: Path, name: str | None = None):
                   files=[("files", (name or f.name, f.read_bytes(), "application/octet-stream")) for f in files])
 
 
-def ledger(tmp_path: Path, name: str, *rows: list[object], title: str = TITLE) -> Path:
-    return write_xlsx(tmp_path / name, {"台账": investment_rows(title, list(rows))})
+def ledger(folder: Path, name: str, *rows: list[object], title: str = TITLE) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_xlsx(folder / name, {"台账": investment_rows(title, list(rows))})
 
 
 def test_a_bad_file_is_refused_with_its_problems_and_the_fix_is_forwarded(settings: Settings, tmp_path: Path) -> None:
@@ -243,10 +244,10 @@ def test_accounts_from_the_command_line(tmp_path: Path) -> None:
     r = runner.invoke(app, ["portal", "users", "add", "qingxi", "--unit", "青溪县水利局", "--area", "青溪县",
                             "--types", "investment,patrol", "--generate-password", "--home", home])
     assert r.exit_code == 0, r.output
-    password = r.output.split("：", 1)[1].split()[0]
-    r = runner.invoke(app, ["portal", "users", "add", "x", "--unit", "某", "--area", "青溪县", "--types", "nope",
+    password = r.output.split("初始密码", 1)[1].split("：", 1)[1].split()[0]
+    r = runner.invoke(app, ["portal", "users", "add", "xyz", "--unit", "某", "--area", "青溪县", "--types", "nope",
                             "--generate-password", "--home", home])
-    assert r.exit_code == 1 and "未知的台账类型" in r.output
+    assert r.exit_code == 1 and "未知的台账类型" in r.output and "初始密码" not in r.output
     s = Settings.from_env(home)
     c = client(s)
     token = csrf_of(c.get("/login").text)
@@ -287,3 +288,24 @@ def test_the_bureau_disables_an_account_from_its_page(settings: Settings) -> Non
                                               "ledger_types": ["patrol"]})
     assert "已创建账号「longtan」" in r.text
     logged_in(settings, "longtan")  # asserts the new account can log in
+
+
+def test_two_units_of_one_area_never_overwrite_each_others_ledger(settings: Settings, tmp_path: Path) -> None:
+    with connect(portal_db(settings)) as con:  # a project office reporting the county's investment too
+        accounts.create_account(con, "xiangmuban", PASSWORD, "青溪县重点项目办", "青溪县", ["investment"])
+    first, csrf_1 = logged_in(settings, "qingxi")
+    second, csrf_2 = logged_in(settings, "xiangmuban")
+    a = ledger(tmp_path / "a", "青溪县2025年3月投资台账.xlsx", GOOD)
+    b = ledger(tmp_path / "b", "青溪县2025年3月投资台账.xlsx", FIXED)
+    assert "已报送" in upload(first, csrf_1, a).text and "已报送" in upload(second, csrf_2, b).text
+    landed = sorted(settings.landing_dir.rglob("*.xlsx"))
+    assert len(landed) == 2 and {p.read_bytes() for p in landed} == {a.read_bytes(), b.read_bytes()}
+    assert "已被新版本替代" not in first.get("/").text
+
+
+def test_account_names_are_plain(settings: Settings) -> None:
+    with connect(portal_db(settings)) as con:
+        for bad in ("../etc", "a/b", "x", ".hidden", "with space"):
+            with pytest.raises(accounts.AccountError, match="不可用"):
+                accounts.create_account(con, bad, PASSWORD, "某单位", "青溪县", ["investment"])
+        assert accounts.create_account(con, "龙潭乡水利站", PASSWORD, "龙潭乡水利站", "龙潭乡", ["patrol"]).id

@@ -28,7 +28,7 @@ from waterwh.portal import accounts
 from waterwh.portal.app import portal_db
 from waterwh.portal.store import connect
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("portal")]  # one journey, in order
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -363,10 +363,13 @@ def _new_password(generate: bool) -> str:
     import secrets
 
     if generate:
-        password = secrets.token_urlsafe(12)
-        console.print(f"初始密码（只显示这一次，请经安全渠道交给该单位）：{password}")
-        return password
+        return secrets.token_urlsafe(12)  # shown once the account has it (_say_password)
     return typer.prompt("密码（至少 10 个字符）", hide_input=True, confirmation_prompt=True)
+
+
+def _say_password(generate: bool, password: str) -> None:
+    if generate:
+        console.print(f"初始密码（只显示这一次，请经安全渠道交给该单位）：{password}")
 
 
 @contextmanager
@@ -403,6 +406,7 @@ def portal_users_add(
                                        [t.strip() for t in types.split(",") if t.strip()], is_admin=admin)
     console.print(f"已创建账号「{made.username}」：{made.unit_name}"
                   + ("（局管理员）" if made.is_admin else f"，地区 {made.area}，台账 {'、'.join(made.ledger_types)}"))
+    _say_password(generate, password)
 
 
 @users_app.command("list")
@@ -430,6 +434,7 @@ def portal_users_passwd(username: str, generate: Annotated[bool, typer.Option("-
     with _portal_records(home) as con:
         accounts.set_password(con, username, password)
     console.print(f"已为「{username}」设置新密码")
+    _say_password(generate, password)
 
 
 @users_app.command("disable")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -56,8 +57,8 @@ def create_account(con: sqlite3.Connection, username: str, password: str, unit_n
                    ledger_types: list[str], is_admin: bool = False) -> Account:
     """A 填报单位's account bound to its area and ledger types, or an administrator (no area)."""
     username = username.strip()
-    if not username or any(c.isspace() for c in username):
-        raise AccountError("账号名不能为空，也不能含空格")
+    if not re.fullmatch(r"\w[\w.-]{1,39}", username):
+        raise AccountError(f"账号名「{username}」不可用：2 至 40 个字母、汉字、数字或 _ . -，不以 . 或 - 开头")
     _check_password(password)
     known = {s.ledger_type for s in load_specs()}
     unknown = [t for t in ledger_types if t not in known]

@@ -111,7 +111,7 @@ def login_required(admin: bool = False) -> Callable[[Handler], Handler]:
 async def login_page(request: Request) -> Response:
     portal: Portal = request.app.state.portal
     token = secrets.token_urlsafe(24)
-    response = portal.render(request, "login.html", csrf=token, error=request.query_params.get("error"))
+    response = portal.render(request, "login.html", csrf=token)
     portal.set_cookie(request, response, LOGIN_CSRF_COOKIE, token, 3600)
     return response
 
@@ -167,8 +167,7 @@ async def home(request: Request) -> Response:
     with connect(portal.db) as con:
         rows = _rows_for(con, account)
     loads = progress.loads_of(portal.settings, [r["sha256"] for r in rows])
-    new = {int(i) for i in request.query_params.get("new", "").split(",") if i.isdigit()}
-    return portal.render(request, "home.html", rows=rows, loads=loads, no=receipt_no, new=new,
+    return portal.render(request, "home.html", rows=rows, loads=loads, no=receipt_no,
                          status_zh=submissions.STATUS_ZH, max_mb=portal.settings.max_file_bytes / 1048576)
 
 
@@ -181,7 +180,7 @@ async def upload(request: Request) -> Response:
     form = await request.form(max_files=MAX_FILES, max_fields=50)
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     if not files:
-        return RedirectResponse("/?error=nofile", status_code=303)
+        return RedirectResponse("/?nofile=1", status_code=303)
     ids, refused = [], []
     with tempfile.TemporaryDirectory(dir=portal.db.parent) as tmp:
         for i, f in enumerate(files):

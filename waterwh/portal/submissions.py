@@ -5,7 +5,6 @@ what became of it in the warehouse after the nightly run."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import re
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from waterwh.checkfile import FileCheck, inspect_file, write_annotated
 from waterwh.config import Settings
-from waterwh.ingest.readers import SUPPORTED_SUFFIXES, ZIP_EXCEL_SUFFIXES
+from waterwh.ingest.readers import SUPPORTED_SUFFIXES, ZIP_EXCEL_SUFFIXES, sha256_of
 from waterwh.portal.accounts import Account
 from waterwh.portal.store import connect, receipt_no
 
@@ -93,7 +92,7 @@ def receive(db: Path, settings: Settings, account: Account, original_name: str, 
         head = f.read(8)
     size = data_path.stat().st_size
     refuse_before_parsing(name, head, size, settings)
-    sha = hashlib.sha256(data_path.read_bytes()).hexdigest()
+    sha = sha256_of(data_path)
     with connect(db) as con:
         sid = int(con.execute(
             "INSERT INTO submissions (account_id, original_name, file_name, stored_path, sha256, size_bytes, "
@@ -163,9 +162,10 @@ def annotated_copy(db: Path, settings: Settings, submission_id: int) -> tuple[Pa
 def _outside_duty(account: Account, check: FileCheck) -> list[str]:
     """Ledgers this unit does not report: of another area, or of a type it is not bound to."""
     out = []
+    names = {s.ledger_type: s.ledger_name for s in check.sheets}
     for ledger_type, area, end in check.ledger_keys:
         if ledger_type not in account.ledger_types:
-            out.append(f"本单位（{account.unit_name}）不报送此类台账：{ledger_type}（报告期止 {end}）")
+            out.append(f"本单位（{account.unit_name}）不报送{names.get(ledger_type, ledger_type)}（报告期止 {end}）")
         if area and area not in ("未注明", "未识别") and area != account.area:
             out.append(f"表中地区为「{area}」，本单位只能报送「{account.area}」的台账")
     return out
@@ -190,9 +190,10 @@ def confirm(con: sqlite3.Connection, settings: Settings, account: Account, submi
 
 
 def forward(con: sqlite3.Connection, settings: Settings, submission_id: int) -> Path:
-    """Into the landing folder under the district: landing/<area>/<type>/<period>/<name>, or in place of
-    the unit's earlier version of the same ledger (same name and folder: the nightly run sees a new
-    version of the same document). The earlier submission stays on record, marked superseded."""
+    """Into the landing folder under the district: landing/<area>/<type>/<YYYY-MM>/unit<id>/<name> (a
+    folder per account: two units of one area never overwrite each other's file), or in place of the
+    unit's earlier version of the same ledger (same folder and name: the nightly run sees a new version
+    of the same document). The earlier submission stays on record, marked superseded."""
     row = con.execute("SELECT s.*, a.area FROM submissions AS s JOIN accounts AS a ON a.id = s.account_id "
                       "WHERE s.id = ?", [submission_id]).fetchone()
     keys = {tuple(k) for k in json.loads(row["ledger_keys"])}
@@ -204,7 +205,8 @@ def forward(con: sqlite3.Connection, settings: Settings, submission_id: int) -> 
         target = Path(earlier[0]["landing_path"])
     else:
         ledger_type, _, end = sorted(keys)[0] if keys else ("other", "", "undated")
-        target = settings.landing_dir / row["area"] / ledger_type / end[:7] / row["file_name"]
+        unit = f"unit{row['account_id']}"  # ASCII: never read as an area's folder (layout.find_scope)
+        target = settings.landing_dir / row["area"] / ledger_type / end[:7] / unit / row["file_name"]
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{submission_id}.part")  # skipped by the run (a dot file)
     shutil.copyfile(row["stored_path"], partial)
