@@ -309,3 +309,26 @@ def test_account_names_are_plain(settings: Settings) -> None:
             with pytest.raises(accounts.AccountError, match="不可用"):
                 accounts.create_account(con, bad, PASSWORD, "某单位", "青溪县", ["investment"])
         assert accounts.create_account(con, "龙潭乡水利站", PASSWORD, "龙潭乡水利站", "龙潭乡", ["patrol"]).id
+
+
+def test_the_matrix_says_refused_sent_and_not_yet_sent(settings: Settings, tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    from waterwh.portal import progress
+
+    today = datetime.now(settings.timezone).date()
+    months = [divmod(today.year * 12 + today.month - 1 - back, 12) for back in (3, 2, 1)]  # the last three
+    ends = [date(year, month + 1, 1) for year, month in months]
+    nulled = ["2", "青石镇堤防", "青石镇", "新建", "县重点", "abc", 50, 5, 10, 10, "在建", ""]
+    c, csrf = logged_in(settings, "qingxi")
+    for month, rows, folder in ((ends[0], [GOOD, NO_NAME], "refused"), (ends[1], [GOOD, nulled], "unconfirmed"),
+                                (ends[2], [GOOD], "sent")):
+        title = f"青溪县{month.year}年1-{month.month}月重点项目投资台账"
+        name = f"青溪县{month.year}年{month.month}月投资台账.xlsx"
+        upload(c, csrf, ledger(tmp_path / folder, name, *rows, title=title))
+    with connect(portal_db(settings)) as con:
+        cells = {c.period_end.strftime("%Y-%m"): c for c in progress.matrix(con, settings)
+                 if c.ledger_type == "investment" and c.area == "青溪县"}
+    states = [cells[m.strftime("%Y-%m")].label for m in ends]
+    assert states == ["退回", "未报送", "已报送"]
+    assert cells[ends[2].strftime("%Y-%m")].units == ["青溪县水利局"]

@@ -138,8 +138,8 @@ def matrix(con: sqlite3.Connection, settings: Settings, last: int = 6) -> list[C
             key = (t, row["area"], end)
             if row["status"] in ("forwarded", "superseded"):
                 sent[key] = "forwarded"
-            elif sent.get(key) != "forwarded":
-                sent[key] = "rejected"
+            elif row["status"] == "rejected" and sent.get(key) != "forwarded":
+                sent[key] = "rejected"  # (awaiting the clerk's confirmation: not sent yet)
     for row in con.execute("SELECT unit_name, area, ledger_types FROM accounts WHERE NOT is_admin AND active"):
         for t in row["ledger_types"].split(","):
             units.setdefault(f"{t}|{row['area']}", []).append(row["unit_name"])
