@@ -69,16 +69,21 @@ def make_rows(n: int, seed: int = 7) -> list[list[object]]:
     return rows
 
 
-def write_files(folder: Path, n: int) -> tuple[Path, Path]:
-    rows = make_rows(n)
-    xlsx = folder / "bench.xlsx"
-    wb = xlsxwriter.Workbook(str(xlsx), {"constant_memory": True})
+def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    """The ledger as a clerk's workbook: title row, header row, then `rows` (sheet 台账)."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = wb.add_worksheet("台账")
     ws.write_row(0, 0, ["青溪县2025年1-10月重点项目投资台账"])
     ws.write_row(1, 0, HEADER)
     for i, row in enumerate(rows):
         ws.write_row(i + 2, 0, row)
     wb.close()
+    return path
+
+
+def write_files(folder: Path, n: int) -> tuple[Path, Path]:
+    rows = make_rows(n)
+    xlsx = write_xlsx(folder / "bench.xlsx", rows)
     csv = folder / "bench.csv"
     with csv.open("w", encoding="utf-8") as f:
         f.write("青溪县2025年1-10月重点项目投资台账\n" + ",".join(HEADER) + "\n")
